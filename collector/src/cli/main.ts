@@ -1,0 +1,47 @@
+#!/usr/bin/env -S npx tsx
+import { hashToken } from '../auth/bearer.ts';
+import { ConfigError } from '../config/load.ts';
+import { parseArgs, UsageError, type ParsedArgs } from './args.ts';
+import { migrateCommand } from './migrate.ts';
+import { start } from './start.ts';
+
+const usage = `seam — edge ↔ mesh trace correlation
+
+  seam start [--config file]            run every receiver and the query API
+  seam migrate [--cluster NAME] [--print]
+                                        apply (or print) the ClickHouse schema
+  seam token hash <token>               print the SHA-256 to put in SEAM_TOKEN_HASHES
+
+Settings come from environment variables (SEAM_HOST, SEAM_*_PORT, SEAM_DATA_DIR, CLICKHOUSE_URL, …)
+and an optional YAML/JSON file; see README.md.`;
+
+const commands: Record<string, (args: ParsedArgs) => Promise<void>> = {
+  start,
+  migrate: migrateCommand,
+  token: async (args) => {
+    const [action, token] = args.positional.slice(1);
+    if (action !== 'hash' || !token) throw new UsageError('usage: seam token hash <token>');
+    console.log(hashToken(token));
+  },
+};
+
+async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv);
+  const name = args.positional[0];
+  if (!name || name === 'help' || args.options.has('help')) {
+    console.log(usage);
+    return;
+  }
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command "${name}"\n\n${usage}`);
+  await command(args);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError || error instanceof ConfigError) {
+    console.error(`seam: ${error.message}`);
+    process.exit(2);
+  }
+  console.error(`seam: ${(error as Error).message}`);
+  process.exit(1);
+});

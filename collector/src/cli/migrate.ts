@@ -1,0 +1,34 @@
+import { loadConfig } from '../config/load.ts';
+import { migrate, renderMigrations } from '../store/migrate.ts';
+import { openStore } from '../store/open.ts';
+import { stringOption, type ParsedArgs } from './args.ts';
+
+/**
+ * `seam migrate [--cluster NAME] [--print]`: applies the schema (the same migrations `seam start` runs),
+ * or prints it rendered for a single server or for a cluster (`ON CLUSTER`, Replicated*, Distributed).
+ */
+export async function migrateCommand(args: ParsedArgs): Promise<void> {
+  const config = loadConfig(process.env, stringOption(args, 'config'));
+  const cluster = stringOption(args, 'cluster') ?? (config.clickhouse.cluster || undefined);
+  const target = { cluster, retentionDays: config.retentionDays };
+  if (args.options.get('print') === true) {
+    for (const migration of renderMigrations(target)) {
+      console.log(`-- ${migration.version} ${migration.name}`);
+      for (const statement of migration.statements) console.log(`${statement};\n`);
+    }
+    return;
+  }
+  const store = await openStore({
+    url: config.clickhouse.url || undefined,
+    username: config.clickhouse.user,
+    password: config.clickhouse.password,
+    database: config.clickhouse.database,
+    dataDir: config.dataDir,
+  });
+  try {
+    const result = await migrate(store, target, (line) => console.log(line));
+    console.log(`${store.describe}: ${result.applied.length} applied, ${result.skipped.length} already applied`);
+  } finally {
+    await store.close();
+  }
+}

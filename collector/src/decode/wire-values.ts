@@ -1,0 +1,53 @@
+import { RejectedItem } from './limits.ts';
+
+/** How ids and 64-bit numbers arrive: protobuf bytes and Longs, or OTLP/JSON hex strings and decimal strings. */
+export type Wire = 'proto' | 'json';
+
+const hex = /^[0-9a-fA-F]*$/;
+const zeros = /^0+$/;
+
+/** Reads a trace or span id as lowercase hex. An empty optional id reads as ''. */
+export function readId(value: unknown, bytes: number, wire: Wire, name: string, optional: boolean): string {
+  let text: string;
+  if (wire === 'proto') {
+    const raw = value instanceof Uint8Array ? value : new Uint8Array(0);
+    if (raw.length === 0) text = '';
+    else if (raw.length !== bytes) throw new RejectedItem(`${name} has ${raw.length} bytes, expected ${bytes}`);
+    else text = Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('hex');
+  } else {
+    if (value !== undefined && value !== null && typeof value !== 'string') {
+      throw new RejectedItem(`${name} must be a hex string`);
+    }
+    text = (value ?? '') as string;
+    if (text.length > 0 && (text.length !== bytes * 2 || !hex.test(text))) {
+      throw new RejectedItem(`${name} "${text.slice(0, 40)}" is not ${bytes * 2} hex digits`);
+    }
+    text = text.toLowerCase();
+  }
+  if (text === '' || zeros.test(text)) {
+    if (optional) return '';
+    throw new RejectedItem(`${name} is missing or all zero`);
+  }
+  return text;
+}
+
+// 2200-01-01: far enough for any clock, early enough that DateTime64(9) arithmetic in the views cannot overflow.
+const maxNanos = 7_258_118_400_000_000_000n;
+
+/** Reads a fixed64 nanosecond time: a protobufjs Long, a JSON decimal string or a JSON number. */
+export function readNanos(value: unknown, name: string): bigint {
+  if (value === undefined || value === null) return 0n;
+  let result: bigint;
+  if (typeof value === 'string') {
+    if (!/^\d{1,20}$/.test(value)) throw new RejectedItem(`${name} "${value.slice(0, 40)}" is not a decimal nanosecond count`);
+    result = BigInt(value);
+  } else if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) throw new RejectedItem(`${name} ${value} is not a nanosecond count`);
+    result = BigInt(Math.trunc(value));
+  } else {
+    // protobufjs Long (unsigned for fixed64)
+    result = BigInt(String(value));
+  }
+  if (result > maxNanos) throw new RejectedItem(`${name} is after the year 2200`);
+  return result;
+}

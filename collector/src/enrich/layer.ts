@@ -1,0 +1,36 @@
+import type { Span } from '../model/span.ts';
+import type { EnrichOptions } from './options.ts';
+
+export type Layer = 'edge' | 'gateway' | 'sidecar' | 'app';
+
+/**
+ * Which part of the path a span comes from. Envoy tags every span it starts with `node_id`
+ * (`router~…` for gateways, `sidecar~…` for sidecars) but not the router's upstream child span, which
+ * only gateways spawn; so an Envoy span without `node_id` is a gateway's.
+ */
+export function classifyLayer(span: Span, options: EnrichOptions): Layer {
+  if (isEdge(span)) return 'edge';
+  const nodeId = span.attributes.node_id;
+  if (nodeId !== undefined) {
+    if (options.gatewayNodePrefixes.some((prefix) => nodeId.startsWith(prefix))) return 'gateway';
+    if (options.sidecarNodePrefixes.some((prefix) => nodeId.startsWith(prefix))) return 'sidecar';
+  }
+  if (isEnvoy(span) && nodeId === undefined && span.name.startsWith('router ')) return 'gateway';
+  return 'app';
+}
+
+export function isEnvoy(span: Span): boolean {
+  return span.resource['telemetry.sdk.name'] === 'envoy' || span.attributes.component === 'proxy';
+}
+
+function isEdge(span: Span): boolean {
+  const provider = span.resource['cloud.provider'];
+  if (provider === 'cloudflare') return true;
+  if (provider !== undefined) return false;
+  return hasPrefix(span.resource, 'cloudflare.') || hasPrefix(span.attributes, 'cloudflare.') || hasPrefix(span.resource, 'faas.') || hasPrefix(span.attributes, 'faas.');
+}
+
+function hasPrefix(attributes: Record<string, string>, prefix: string): boolean {
+  for (const key in attributes) if (key.startsWith(prefix)) return true;
+  return false;
+}

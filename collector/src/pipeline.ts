@@ -1,0 +1,66 @@
+import type { AttributeStats } from './decode/attributes.ts';
+import type { Decoded, LogRecord, Span } from './model/span.ts';
+import { enrichLog } from './enrich/enrich-log.ts';
+import { enrichSpan } from './enrich/enrich-span.ts';
+import type { EnrichOptions } from './enrich/options.ts';
+import type { BatchWriter } from './exporter/batch-writer.ts';
+import { logRow, spanRow } from './exporter/rows.ts';
+import type { Metrics } from './telemetry/metrics.ts';
+
+export interface Outcome {
+  accepted: number;
+  rejected: number;
+  /** Why items were rejected, for OTLP partial success; empty when none were. */
+  message: string;
+}
+
+/**
+ * receiver → decode → **enrich → serialise → writer**. Every receiver hands its decoded items here and
+ * answers its client only after `accept*` resolves (the rows are in ClickHouse).
+ */
+export class Pipeline {
+  private readonly received;
+  private readonly accepted;
+  private readonly rejected;
+  private readonly truncated;
+
+  constructor(
+    private readonly writer: BatchWriter,
+    private readonly enrich: EnrichOptions,
+    metrics: Metrics,
+  ) {
+    this.received = metrics.counter('seam_receiver_items_received_total', 'Spans and log records received');
+    this.accepted = metrics.counter('seam_receiver_items_accepted_total', 'Spans and log records acknowledged after being written');
+    this.rejected = metrics.counter('seam_receiver_items_rejected_total', 'Spans and log records refused (malformed or over a limit)');
+    this.truncated = metrics.counter('seam_receiver_values_truncated_total', 'Attribute values, keys, events or links cut at a limit');
+  }
+
+  async acceptSpans(receiver: string, decoded: Decoded<Span>, stats: AttributeStats): Promise<Outcome> {
+    const rows = decoded.items.map((span) => spanRow(enrichSpan(span, this.enrich)));
+    return this.accept(receiver, 'otel_traces', rows, decoded, stats);
+  }
+
+  async acceptLogs(receiver: string, decoded: Decoded<LogRecord>, stats: AttributeStats): Promise<Outcome> {
+    const rows = decoded.items.map((log) => logRow(enrichLog(log, this.enrich)));
+    return this.accept(receiver, 'otel_logs', rows, decoded, stats);
+  }
+
+  /** Counts a request refused as a whole (malformed, too large, unauthenticated). */
+  refused(receiver: string, signal: 'spans' | 'logs'): void {
+    this.rejected({ receiver, signal, reason: 'request' });
+  }
+
+  private async accept(receiver: string, table: 'otel_traces' | 'otel_logs', rows: string[], decoded: Decoded<unknown>, stats: AttributeStats): Promise<Outcome> {
+    const signal = table === 'otel_traces' ? 'spans' : 'logs';
+    this.received({ receiver, signal }, rows.length + decoded.rejected);
+    if (decoded.rejected > 0) this.rejected({ receiver, signal, reason: 'item' }, decoded.rejected);
+    if (stats.truncated > 0) this.truncated({ receiver, signal }, stats.truncated);
+    await this.writer.write(table, rows);
+    this.accepted({ receiver, signal }, rows.length);
+    return {
+      accepted: rows.length,
+      rejected: decoded.rejected,
+      message: decoded.rejected > 0 ? `${decoded.rejected} rejected: ${decoded.rejectReasons.join('; ')}` : '',
+    };
+  }
+}

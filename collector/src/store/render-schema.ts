@@ -1,0 +1,70 @@
+/**
+ * Renders the schema templates in `queries/schema/` for one ClickHouse server (or the embedded engine)
+ * or for a cluster. The templates name tables through placeholders so that one set of files serves both:
+ *
+ * - `{{local NAME}}`        the physical table (`NAME`, or `NAME_local` on a cluster)
+ * - `{{sharded NAME}}`      what a materialized view writes to when rows must be re-sharded (`NAME`, the
+ *                           Distributed table on a cluster)
+ * - `{{on_cluster}}`        `ON CLUSTER <name>` on a cluster
+ * - `{{engine E}}`          `E`, or `ReplicatedE('/clickhouse/tables/{shard}/{database}/<table>', '{replica}')`
+ * - `{{distributed NAME EXPR}}` nothing, or a Distributed table `NAME` over `NAME_local` sharded by EXPR
+ * - `{{retention_days}}`    the configured retention
+ */
+export interface SchemaTarget {
+  cluster?: string | undefined;
+  retentionDays: number;
+}
+
+const placeholder = /\{\{\s*(\w+)((?:\s+[^}]+)?)\s*\}\}/g;
+
+export function renderSchema(template: string, target: SchemaTarget): string {
+  const cluster = target.cluster;
+  const quotedCluster = cluster === undefined ? '' : quoteIdentifier(cluster);
+  let currentTable = '';
+  return template.replace(placeholder, (_match, name: string, rawArgs: string, offset: number) => {
+    const args = rawArgs.trim();
+    switch (name) {
+      case 'local': {
+        const table = cluster === undefined ? args : `${args}_local`;
+        if (/CREATE TABLE IF NOT EXISTS\s*$/.test(template.slice(Math.max(0, offset - 40), offset))) currentTable = table;
+        return table;
+      }
+      case 'sharded':
+        return args;
+      case 'on_cluster':
+        return cluster === undefined ? '' : `ON CLUSTER ${quotedCluster}`;
+      case 'engine':
+        return cluster === undefined ? args : replicatedEngine(args, currentTable);
+      case 'distributed': {
+        if (cluster === undefined) return '';
+        const [table, ...expression] = args.split(/\s+/);
+        return (
+          `CREATE TABLE IF NOT EXISTS ${table} ON CLUSTER ${quotedCluster} AS ${table}_local\n` +
+          `ENGINE = Distributed(${quoteString(cluster)}, currentDatabase(), ${quoteString(`${table}_local`)}, ${expression.join(' ')});`
+        );
+      }
+      case 'retention_days':
+        return String(target.retentionDays);
+      default:
+        throw new Error(`unknown schema placeholder {{${name}}}`);
+    }
+  });
+}
+
+function replicatedEngine(engine: string, table: string): string {
+  const match = /^(\w+)(?:\((.*)\))?$/.exec(engine);
+  if (!match) throw new Error(`cannot replicate engine ${engine}`);
+  const [, family, params] = match;
+  const path = quoteString(`/clickhouse/tables/{shard}/{database}/${table}`);
+  const extra = params ? `, ${params}` : '';
+  return `Replicated${family}(${path}, '{replica}'${extra})`;
+}
+
+function quoteIdentifier(name: string): string {
+  if (!/^[A-Za-z_][\w-]*$/.test(name)) throw new Error(`cluster name "${name}" is not a plain identifier; use letters, digits, "_" or "-"`);
+  return `"${name}"`;
+}
+
+function quoteString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
