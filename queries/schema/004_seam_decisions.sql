@@ -12,6 +12,9 @@ CREATE TABLE IF NOT EXISTS {{local seam_decisions}} {{on_cluster}}
     -- 1 once a span marked this point as a decision point, or an access log reported a deny here;
     -- an access-log allow alone (an outbound hop) is no decision point.
     IsDecisionPoint SimpleAggregateFunction(max, UInt8),
+    -- 1 once a proxy span arrived whose parent is this span: the proxy called upstream, so a 401/403
+    -- seen on this span came back from upstream and was not this proxy's own local reply.
+    Forwarded SimpleAggregateFunction(max, UInt8),
     ParentSpanId SimpleAggregateFunction(max, String),
     Layer SimpleAggregateFunction(max, String),
     ServiceName SimpleAggregateFunction(max, String),
@@ -123,3 +126,13 @@ FROM
     WHERE Decision != '' AND TraceId != '' AND SpanId != ''
 )
 GROUP BY day, trace, span;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{local seam_decisions_forwarded_mv}} {{on_cluster}}
+TO {{local seam_decisions}}
+AS SELECT
+    toDate(Timestamp) AS Day,
+    TraceId,
+    ParentSpanId AS SpanId,
+    toUInt8(1) AS Forwarded
+FROM {{local otel_traces}}
+WHERE ParentSpanId != '' AND Layer IN ('gateway', 'sidecar') AND (SpanKind = 'Server' OR startsWith(SpanName, 'router '));

@@ -1,4 +1,4 @@
--- One logical row per trace, merged from spans (and access logs) that arrive in any order, however late.
+-- One logical row per trace, merged from spans that arrive in any order, however late.
 -- The edge half and the mesh half of a trace may land in different inserts, replicas and days; readers
 -- GROUP BY TraceId, which makes the result independent of merge progress.
 CREATE TABLE IF NOT EXISTS {{local seam_trace_summary}} {{on_cluster}}
@@ -12,6 +12,7 @@ CREATE TABLE IF NOT EXISTS {{local seam_trace_summary}} {{on_cluster}}
     Layers SimpleAggregateFunction(groupUniqArrayArray, Array(String)),
     Services SimpleAggregateFunction(groupUniqArrayArray, Array(String)),
     Subjects SimpleAggregateFunction(groupUniqArrayArray, Array(String)),
+    EdgeRequests SimpleAggregateFunction(sum, UInt64),
     EdgeService SimpleAggregateFunction(max, String),
     EdgeSubject SimpleAggregateFunction(max, String),
     EdgeDecision SimpleAggregateFunction(max, String),
@@ -20,10 +21,10 @@ CREATE TABLE IF NOT EXISTS {{local seam_trace_summary}} {{on_cluster}}
     EdgeRayId SimpleAggregateFunction(max, String),
     EdgeRequestId SimpleAggregateFunction(max, String),
     MeshEntries SimpleAggregateFunction(sum, UInt64),
+    MeshService SimpleAggregateFunction(max, String),
     MeshSubject SimpleAggregateFunction(max, String),
     MeshRayId SimpleAggregateFunction(max, String),
     MeshRequestId SimpleAggregateFunction(max, String),
-    MeshDenied SimpleAggregateFunction(max, UInt8),
     -- Retention counts from arrival, so spans with old or skewed clocks are kept as long as any others.
     InsertedAt SimpleAggregateFunction(max, DateTime) DEFAULT now()
 )
@@ -47,6 +48,7 @@ AS SELECT
     groupUniqArray(toString(Layer)) AS Layers,
     groupUniqArray(toString(ServiceName)) AS Services,
     groupUniqArrayIf(Subject, Subject != '') AS Subjects,
+    countIf(JoinRole = 'edge_request') AS EdgeRequests,
     maxIf(toString(ServiceName), JoinRole = 'edge_request') AS EdgeService,
     maxIf(Subject, JoinRole = 'edge_request') AS EdgeSubject,
     maxIf(toString(Decision), JoinRole = 'edge_request') AS EdgeDecision,
@@ -55,22 +57,11 @@ AS SELECT
     maxIf(RayId, JoinRole = 'edge_request') AS EdgeRayId,
     maxIf(RequestId, JoinRole = 'edge_subrequest') AS EdgeRequestId,
     countIf(JoinRole = 'mesh_entry') AS MeshEntries,
+    maxIf(toString(ServiceName), JoinRole = 'mesh_entry') AS MeshService,
     maxIf(Subject, JoinRole = 'mesh_entry') AS MeshSubject,
     maxIf(RayId, JoinRole = 'mesh_entry') AS MeshRayId,
-    maxIf(RequestId, JoinRole = 'mesh_entry') AS MeshRequestId,
-    maxIf(toUInt8(1), Decision = 'deny' AND Layer IN ('gateway', 'sidecar')) AS MeshDenied
+    maxIf(RequestId, JoinRole = 'mesh_entry') AS MeshRequestId
 FROM {{local otel_traces}}
 WHERE TraceId != ''
 GROUP BY Day, TraceId;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS {{local seam_trace_summary_from_logs_mv}} {{on_cluster}}
-TO {{local seam_trace_summary}}
-AS SELECT
-    toDate(Timestamp) AS Day,
-    TraceId,
-    min(Timestamp) AS Start,
-    max(Timestamp) AS End,
-    maxIf(toUInt8(1), Decision = 'deny') AS MeshDenied
-FROM {{local otel_logs}}
-WHERE TraceId != '' AND Decision != ''
-GROUP BY Day, TraceId;

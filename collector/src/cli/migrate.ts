@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/load.ts';
-import { migrate, renderMigrations } from '../store/migrate.ts';
+import { schemaTarget } from '../config/schema-target.ts';
+import { migrate, renderMigrations, renderRepeatables } from '../store/migrate.ts';
 import { openStore } from '../store/open.ts';
 import { stringOption, type ParsedArgs } from './args.ts';
 
@@ -10,11 +11,15 @@ import { stringOption, type ParsedArgs } from './args.ts';
 export async function migrateCommand(args: ParsedArgs): Promise<void> {
   const config = loadConfig(process.env, stringOption(args, 'config'));
   const cluster = stringOption(args, 'cluster') ?? (config.clickhouse.cluster || undefined);
-  const target = { cluster, retentionDays: config.retentionDays };
+  const target = { ...schemaTarget(config), cluster };
   if (args.options.get('print') === true) {
     for (const migration of renderMigrations(target)) {
       console.log(`-- ${migration.version} ${migration.name}`);
       for (const statement of migration.statements) console.log(`${statement};\n`);
+    }
+    for (const repeatable of renderRepeatables(target)) {
+      console.log(`-- ${repeatable.name} (re-created on every run)`);
+      for (const statement of repeatable.statements) console.log(`${statement};\n`);
     }
     return;
   }

@@ -92,9 +92,18 @@ function validate(config: SeamConfig): void {
     ['writer.maxBatchRows', config.writer.maxBatchRows],
     ['writer.flushIntervalMs', config.writer.flushIntervalMs],
     ['writer.maxQueueRows', config.writer.maxQueueRows],
+    ['writer.spoolMaxBytes', config.writer.spoolMaxBytes],
   ];
   for (const [key, value] of positive) {
     if (!(value > 0)) throw new ConfigError(`${key} must be greater than 0, got ${value}`);
+  }
+  const nonNegative: [string, number][] = [
+    ['writer.spoolAfterMs', config.writer.spoolAfterMs],
+    ['rateLimit.itemsPerSecond', config.rateLimit.itemsPerSecond],
+    ['rateLimit.burstItems', config.rateLimit.burstItems],
+  ];
+  for (const [key, value] of nonNegative) {
+    if (!(value >= 0)) throw new ConfigError(`${key} must be 0 or more, got ${value}`);
   }
   for (const hash of config.tokenHashes) {
     if (!/^[0-9a-f]{64}$/.test(hash)) throw new ConfigError(`tokenHashes must hold SHA-256 hex digests (64 lowercase hex digits), got "${hash.slice(0, 12)}…"; make one with: seam token hash <token>`);

@@ -1,6 +1,7 @@
 import { defaultDecodeLimits, type DecodeLimits } from '../decode/limits.ts';
 import { defaultEnrichOptions, type EnrichOptions } from '../enrich/options.ts';
 import { defaultWriterOptions, type WriterOptions } from '../exporter/batch-writer.ts';
+import { defaultRateLimitOptions, type RateLimitOptions } from '../server/rate-limit.ts';
 
 export interface SeamConfig {
   host: string;
@@ -14,6 +15,8 @@ export interface SeamConfig {
   retentionDays: number;
   limits: DecodeLimits & { maxBodyBytes: number };
   writer: WriterOptions;
+  /** Per-client (bearer token, else source address) ingest limit; 429 / RESOURCE_EXHAUSTED past it. */
+  rateLimit: RateLimitOptions;
   enrich: EnrichOptions;
   correlation: {
     /** Largest gap between the edge's subrequest and the mesh's ingress for an `identity_time` link. */
@@ -33,6 +36,7 @@ export const defaultConfig: SeamConfig = {
   retentionDays: 30,
   limits: { ...defaultDecodeLimits, maxBodyBytes: 20 * 1024 * 1024 },
   writer: defaultWriterOptions,
+  rateLimit: defaultRateLimitOptions,
   enrich: defaultEnrichOptions,
   correlation: { identityWindowMs: 2000, keyRotationHours: 24 },
 };

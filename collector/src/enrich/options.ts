@@ -13,7 +13,7 @@ export interface EnrichOptions {
   /** `node_id` prefixes of gateway proxies and of sidecar (or waypoint) proxies. */
   gatewayNodePrefixes: string[];
   sidecarNodePrefixes: string[];
-  /** Attribute keys whose values are always redacted (matched case-insensitively as substrings). */
+  /** Names whose values are always redacted, matched case-insensitively within an attribute key's last segment. */
   redactKeys: string[];
 }
 

@@ -14,8 +14,7 @@ export function redactAttributes(attributes: Attributes, sensitiveKeys: string[]
   let count = 0;
   for (const key in attributes) {
     const value = attributes[key]!;
-    const lower = key.toLowerCase();
-    if (value !== '' && value !== redactedValue && sensitiveKeys.some((k) => lower.includes(k)) && !isClaimKey(lower)) {
+    if (value !== '' && value !== redactedValue && isSensitiveKey(key, sensitiveKeys)) {
       attributes[key] = redactedValue;
       count++;
       continue;
@@ -34,7 +33,12 @@ export function redactText(text: string): string {
   return text.replace(jwtShape, `${redactedValue}`).replace(credentialScheme, (_m, scheme: string) => `${scheme} ${redactedValue}`);
 }
 
-// Seam's own identity attributes name the token's claims, not the token.
-function isClaimKey(key: string): boolean {
-  return key.startsWith('seam.auth.') || key.startsWith('seam.authz.');
+/**
+ * Matches the key's last segment — the header or field name in `http.request.header.authorization`,
+ * `grpc.metadata:cookie` or `access_token` — so that namespaces such as `istio.authorization.dry_run.*`
+ * or Seam's own `seam.auth.*` claims are not mistaken for credentials.
+ */
+function isSensitiveKey(key: string, sensitiveKeys: string[]): boolean {
+  const name = key.toLowerCase().split(/[.:/]/).at(-1) ?? '';
+  return sensitiveKeys.some((sensitive) => name.includes(sensitive));
 }

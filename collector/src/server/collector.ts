@@ -1,19 +1,23 @@
+import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import { checkBearer } from '../auth/bearer.ts';
 import { authRequired } from '../auth/policy.ts';
 import type { SeamConfig } from '../config/schema.ts';
 import { BatchWriter } from '../exporter/batch-writer.ts';
+import { Spool } from '../exporter/spool.ts';
 import { Pipeline } from '../pipeline.ts';
 import { startOtlpGrpc } from '../receivers/otlp-grpc.ts';
 import { otlpHttpReceiver } from '../receivers/otlp-http.ts';
 import { sendOtlpError, useOtlpErrors } from '../receivers/respond.ts';
 import { zipkinReceiver } from '../receivers/zipkin.ts';
 import { migrate } from '../store/migrate.ts';
+import { schemaTarget } from '../config/schema-target.ts';
 import { openStore, type Store } from '../store/open.ts';
 import { Metrics } from '../telemetry/metrics.ts';
 import { apiServer } from '../api/server.ts';
 import { createHttpApp } from './http-app.ts';
+import { RateLimiter } from './rate-limit.ts';
 
 export interface RunningCollector {
   store: Store;
@@ -27,22 +31,34 @@ export interface RunningCollector {
  * Opens the store, applies migrations, and starts every listener. `log` receives the start-up lines
  * (`listening <name> <host>:<port>`) a supervisor or test reads to find ports bound as 0.
  */
-export async function startCollector(config: SeamConfig, log: (line: string) => void = console.log): Promise<RunningCollector> {
+export interface StartHooks {
+  /** Puts something in front of the store; tests use it to stand a failing or slow store in for an outage. */
+  wrapStore?: (store: Store) => Store;
+}
+
+export async function startCollector(config: SeamConfig, log: (line: string) => void = console.log, hooks: StartHooks = {}): Promise<RunningCollector> {
   const required = authRequired(config);
   if (config.auth === 'off') log('warning: SEAM_AUTH=off — every listener accepts unauthenticated requests');
-  const store = await openStore({
+  const opened = await openStore({
     url: config.clickhouse.url || undefined,
     username: config.clickhouse.user,
     password: config.clickhouse.password,
     database: config.clickhouse.database,
     dataDir: config.dataDir,
   });
+  const store = hooks.wrapStore ? hooks.wrapStore(opened) : opened;
   log(`store ${store.describe}`);
-  await migrate(store, { retentionDays: config.retentionDays, cluster: config.clickhouse.cluster || undefined }, log);
+  await migrate(store, schemaTarget(config), log);
 
   const metrics = new Metrics();
-  const writer = new BatchWriter(store, config.writer, metrics);
-  const pipeline = new Pipeline(writer, config.enrich, metrics);
+  const { spool, recovered } = await Spool.open(join(config.dataDir, 'spool'), {
+    maxBytes: config.writer.spoolMaxBytes,
+    segmentBytes: Math.min(64 * 1024 * 1024, Math.max(1024 * 1024, Math.floor(config.writer.spoolMaxBytes / 16))),
+  });
+  if (recovered.batches > 0) log(`spool: replaying ${recovered.rows} rows in ${recovered.batches} batches left by the previous run`);
+  if (recovered.truncatedBytes > 0) log(`spool: cut ${recovered.truncatedBytes} bytes of an unfinished write (never acknowledged)`);
+  const writer = new BatchWriter(store, config.writer, metrics, spool, log);
+  const pipeline = new Pipeline(writer, config.enrich, metrics, new RateLimiter(config.rateLimit));
   const limits = config.limits;
   const refuse = (header: string | undefined) => {
     if (!required) return null;

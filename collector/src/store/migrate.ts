@@ -17,7 +17,9 @@ export interface MigrateResult {
 
 /** Every numbered file in `queries/schema/`, rendered for the target, in order. */
 export function renderMigrations(target: SchemaTarget): Migration[] {
-  return listSqlFiles('schema').map((file) => {
+  return listSqlFiles('schema')
+    .filter((file) => !file.startsWith('R_'))
+    .map((file) => {
     const match = /^(\d+)_(.+)\.sql$/.exec(file);
     if (!match) throw new Error(`queries/schema/${file} must be named <number>_<name>.sql`);
     const template = loadSql(`schema/${file}`);
@@ -29,6 +31,16 @@ export function renderMigrations(target: SchemaTarget): Migration[] {
       statements: splitStatements(renderSchema(template, target)),
     };
   });
+}
+
+/**
+ * The repeatable files (`R_<name>.sql`): views that hold no data and depend on settings, re-created on
+ * every run after the numbered migrations, as Flyway does with its repeatable migrations.
+ */
+export function renderRepeatables(target: SchemaTarget): { name: string; statements: string[] }[] {
+  return listSqlFiles('schema')
+    .filter((file) => file.startsWith('R_'))
+    .map((file) => ({ name: file.replace(/\.sql$/, ''), statements: splitStatements(renderSchema(loadSql(`schema/${file}`), target)) }));
 }
 
 const ledger = 'seam_schema_migrations';
@@ -67,6 +79,9 @@ export async function migrate(
       format: 'JSONEachRow',
     });
     result.applied.push(label);
+  }
+  for (const repeatable of renderRepeatables(target)) {
+    for (const statement of repeatable.statements) await store.client.command({ query: statement });
   }
   return result;
 }

@@ -8,11 +8,14 @@
  * - `{{on_cluster}}`        `ON CLUSTER <name>` on a cluster
  * - `{{engine E}}`          `E`, or `ReplicatedE('/clickhouse/tables/{shard}/{database}/<table>', '{replica}')`
  * - `{{distributed NAME EXPR}}` nothing, or a Distributed table `NAME` over `NAME_local` sharded by EXPR
- * - `{{retention_days}}`    the configured retention
+ * - `{{retention_days}}`, `{{identity_window_ms}}`, `{{key_rotation_hours}}`  configured values
  */
 export interface SchemaTarget {
   cluster?: string | undefined;
   retentionDays: number;
+  /** Rendered into the repeatable correlation views. */
+  identityWindowMs?: number;
+  keyRotationHours?: number;
 }
 
 const placeholder = /\{\{\s*(\w+)((?:\s+[^}]+)?)\s*\}\}/g;
@@ -45,6 +48,10 @@ export function renderSchema(template: string, target: SchemaTarget): string {
       }
       case 'retention_days':
         return String(target.retentionDays);
+      case 'identity_window_ms':
+        return String(target.identityWindowMs ?? 2000);
+      case 'key_rotation_hours':
+        return String(target.keyRotationHours ?? 24);
       default:
         throw new Error(`unknown schema placeholder {{${name}}}`);
     }

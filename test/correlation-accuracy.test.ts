@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateTraffic, linkMethods, mismatchKinds, type Truth } from './generator/traffic.ts';
+import { startTestCollector, type TestCollector } from './helpers/collector.ts';
+import { sendBatches } from './helpers/send.ts';
+
+// 10 000 generated requests (edge, Workers built-in, Istio ≤1.27 and ≥1.28 over OTLP and Zipkin, access
+// logs, skew, shuffled and late delivery, duplicates) through the real receivers into embedded ClickHouse.
+const requests = 10_000;
+let collector: TestCollector;
+let truth: Truth;
+
+beforeAll(async () => {
+  collector = await startTestCollector();
+  const traffic = generateTraffic({ requests, seed: 7, startMs: Date.UTC(2026, 10, 20, 9, 0, 0) });
+  truth = traffic.truth;
+  await sendBatches(collector, traffic.batches.filter((b) => !b.late));
+  await sendBatches(collector, traffic.batches.filter((b) => b.late));
+}, 300_000);
+afterAll(async () => {
+  await collector?.close();
+});
+
+interface Score {
+  tp: number;
+  fp: number;
+  fn: number;
+  precision: number;
+  recall: number;
+}
+
+function score(predicted: Set<string>, expected: Set<string>): Score {
+  let tp = 0;
+  for (const item of predicted) if (expected.has(item)) tp++;
+  const fp = predicted.size - tp;
+  const fn = expected.size - tp;
+  return { tp, fp, fn, precision: predicted.size ? tp / predicted.size : 1, recall: expected.size ? tp / expected.size : 1 };
+}
+
+describe(`correlation of ${requests} generated requests`, () => {
+  it('finds edge ↔ mesh links with precision and recall ≥ 0.99 per method', async () => {
+    const rows = await collector.query<{ EdgeTraceId: string; MeshTraceId: string; Method: string }>('SELECT EdgeTraceId, MeshTraceId, Method FROM seam_links');
+    const table: Record<string, Score> = {};
+    for (const method of linkMethods) {
+      const predicted = new Set(rows.filter((r) => r.Method === method).map((r) => `${r.EdgeTraceId}|${r.MeshTraceId}`));
+      const expected = new Set([...truth.links].filter(([, m]) => m === method).map(([pair]) => pair));
+      table[method] = score(predicted, expected);
+      expect(expected.size, method).toBeGreaterThan(50);
+    }
+    console.table(table);
+    for (const [method, s] of Object.entries(table)) {
+      expect(s.precision, `${method} precision`).toBeGreaterThanOrEqual(0.99);
+      expect(s.recall, `${method} recall`).toBeGreaterThanOrEqual(0.99);
+    }
+    const ambiguous = await collector.query<{ n: string }>('SELECT count() AS n FROM seam_ambiguous_identity_links');
+    expect(Number(ambiguous[0]!.n)).toBe(truth.ambiguousPairs * 2);
+  });
+
+  it('detects every mismatch kind with precision and recall ≥ 0.98', async () => {
+    const rows = await collector.query<{ Kind: string; TraceId: string; MeshTraceId: string }>('SELECT Kind, TraceId, MeshTraceId FROM seam_mismatches');
+    const table: Record<string, Score> = {};
+    for (const kind of mismatchKinds) {
+      const predicted = new Set(rows.filter((r) => r.Kind === kind).map((r) => `${kind}|${r.TraceId}|${r.MeshTraceId}`));
+      const expected = new Set([...truth.mismatches].filter((m) => m.startsWith(`${kind}|`)));
+      table[kind] = score(predicted, expected);
+      expect(expected.size, kind).toBeGreaterThan(20);
+    }
+    console.table(table);
+    for (const [kind, s] of Object.entries(table)) {
+      expect(s.precision, `${kind} precision`).toBeGreaterThanOrEqual(0.98);
+      expect(s.recall, `${kind} recall`).toBeGreaterThanOrEqual(0.98);
+    }
+  });
+
+  it('records the decision and reason at each decision point correctly (≥ 0.99), and no app 403 as a mesh deny', async () => {
+    const rows = await collector.query<{ TraceId: string; SpanId: string; Decision: string; Reason: string; Policy: string; DryRunResult: string }>(
+      'SELECT TraceId, SpanId, Decision, Reason, Policy, DryRunResult FROM seam_decision_points',
+    );
+    const stored = new Map(rows.map((r) => [`${r.TraceId}|${r.SpanId}`, r]));
+    let correct = 0;
+    const wrong: string[] = [];
+    for (const [key, expected] of truth.decisions) {
+      const got = stored.get(key);
+      const ok =
+        got !== undefined &&
+        got.Decision === expected.decision &&
+        got.Reason === expected.reason &&
+        (expected.policy === undefined || got.Policy === expected.policy) &&
+        (expected.dryRun === undefined || got.DryRunResult === expected.dryRun);
+      if (ok) correct++;
+      else if (wrong.length < 5) wrong.push(`${key}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`);
+    }
+    const accuracy = correct / truth.decisions.size;
+    console.log(`decisions: ${correct}/${truth.decisions.size} correct (${accuracy.toFixed(4)}); stored decision points ${stored.size}`);
+    expect(accuracy, wrong.join('\n')).toBeGreaterThanOrEqual(0.99);
+    expect(stored.size).toBe(truth.decisions.size);
+    const falseMeshDenies = [...truth.appForbidden].filter((key) => stored.get(key)?.Decision !== 'allow');
+    expect(truth.appForbidden.size).toBeGreaterThan(50);
+    expect(falseMeshDenies).toEqual([]);
+  });
+});
