@@ -20,6 +20,7 @@ if (typeof (Map as { groupBy?: unknown }).groupBy !== 'function') {
 export default defineConfig({
   test: {
     projects: [
+      'worker-exporter/vitest.config.ts',
       {
         test: {
           name: 'collector',

@@ -1,0 +1,43 @@
+import { build } from 'esbuild';
+import { Miniflare } from 'miniflare';
+
+// Accepted by miniflare 4.20260730.0's workerd (which refuses dates after 2026-08-06).
+export const COMPATIBILITY_DATE = '2026-07-01';
+
+/** Bundles a Worker entry the way the example's build script does, for workerd. */
+export async function bundleWorker(entry: string): Promise<string> {
+  const out = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    conditions: ['workerd', 'worker', 'browser', 'import'],
+    mainFields: ['browser', 'module', 'main'],
+    logLevel: 'warning',
+  });
+  return out.outputFiles[0]!.text;
+}
+
+export interface WorkerOptions {
+  script: string;
+  bindings: Record<string, string>;
+  kvNamespaces?: string[];
+  kvPersist?: string;
+  nodejsCompat?: boolean;
+}
+
+export function startWorkerd(o: WorkerOptions): Miniflare {
+  return new Miniflare({
+    modules: true,
+    script: o.script,
+    compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityFlags: o.nodejsCompat ? ['nodejs_compat'] : [],
+    bindings: o.bindings,
+    kvNamespaces: o.kvNamespaces ?? [],
+    ...(o.kvPersist ? { kvPersist: o.kvPersist } : {}),
+    // Without this miniflare would download request.cf data from the Internet.
+    cf: { colo: 'FRA', country: 'DE', asn: 13335, httpProtocol: 'HTTP/2' },
+  });
+}
