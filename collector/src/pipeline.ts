@@ -5,6 +5,7 @@ import { enrichSpan } from './enrich/enrich-span.ts';
 import type { EnrichOptions } from './enrich/options.ts';
 import type { BatchWriter } from './exporter/batch-writer.ts';
 import { logRow, spanRow } from './exporter/rows.ts';
+import { RateLimited, type RateLimiter } from './server/rate-limit.ts';
 import type { Metrics } from './telemetry/metrics.ts';
 
 export interface Outcome {
@@ -28,6 +29,7 @@ export class Pipeline {
     private readonly writer: BatchWriter,
     private readonly enrich: EnrichOptions,
     metrics: Metrics,
+    private readonly limiter: RateLimiter,
   ) {
     this.received = metrics.counter('seam_receiver_items_received_total', 'Spans and log records received');
     this.accepted = metrics.counter('seam_receiver_items_accepted_total', 'Spans and log records acknowledged after being written');
@@ -35,14 +37,27 @@ export class Pipeline {
     this.truncated = metrics.counter('seam_receiver_values_truncated_total', 'Attribute values, keys, events or links cut at a limit');
   }
 
-  async acceptSpans(receiver: string, decoded: Decoded<Span>, stats: AttributeStats): Promise<Outcome> {
+  /** `client` is the rate-limit key of the sender (see `clientKey`). */
+  async acceptSpans(receiver: string, decoded: Decoded<Span>, stats: AttributeStats, client: string): Promise<Outcome> {
+    this.admit(receiver, 'spans', client, decoded);
     const rows = decoded.items.map((span) => spanRow(enrichSpan(span, this.enrich)));
     return this.accept(receiver, 'otel_traces', rows, decoded, stats);
   }
 
-  async acceptLogs(receiver: string, decoded: Decoded<LogRecord>, stats: AttributeStats): Promise<Outcome> {
+  async acceptLogs(receiver: string, decoded: Decoded<LogRecord>, stats: AttributeStats, client: string): Promise<Outcome> {
+    this.admit(receiver, 'logs', client, decoded);
     const rows = decoded.items.map((log) => logRow(enrichLog(log, this.enrich)));
     return this.accept(receiver, 'otel_logs', rows, decoded, stats);
+  }
+
+  // Before enrichment, so a client over its limit costs as little as possible.
+  private admit(receiver: string, signal: 'spans' | 'logs', client: string, decoded: Decoded<unknown>): void {
+    try {
+      this.limiter.take(client, decoded.items.length);
+    } catch (error) {
+      if (error instanceof RateLimited) this.rejected({ receiver, signal, reason: 'rate_limited' }, decoded.items.length + decoded.rejected);
+      throw error;
+    }
   }
 
   /** Counts a request refused as a whole (malformed, too large, unauthenticated). */

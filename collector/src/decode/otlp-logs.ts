@@ -1,7 +1,7 @@
 import type { Decoded, LogRecord } from '../model/span.ts';
 import { anyValueToText, flattenAttributes, type AttributeStats } from './attributes.ts';
 import { RejectedItem, type DecodeLimits } from './limits.ts';
-import { field, listField, stringField } from './otlp-traces.ts';
+import { field, listField, resourceAttributes, stringField } from './otlp-traces.ts';
 import { readId, readNanos, type Wire } from './wire-values.ts';
 
 type Obj = Record<string, unknown>;
@@ -11,7 +11,7 @@ export function normalizeResourceLogs(request: unknown, wire: Wire, limits: Deco
   const out: Decoded<LogRecord> = { items: [], rejected: 0, rejectReasons: [] };
   for (const rl of listField(request, 'resourceLogs', 'resource_logs', 'the request')) {
     const resourceObject = field(rl, 'resource') as Obj | undefined;
-    const resource = flattenAttributes(resourceObject ? field(resourceObject, 'attributes') : undefined, limits, stats);
+    const resource = resourceAttributes(resourceObject, limits, stats);
     const resourceSchemaUrl = stringField(rl, 'schemaUrl', 'schema_url');
     for (const sl of listField(rl, 'scopeLogs', 'scope_logs', 'resourceLogs[]')) {
       const scope = (field(sl, 'scope') ?? {}) as Obj;

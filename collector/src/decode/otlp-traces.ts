@@ -27,7 +27,7 @@ export function normalizeResourceSpans(request: unknown, wire: Wire, limits: Dec
   const out: Decoded<Span> = { items: [], rejected: 0, rejectReasons: [] };
   for (const rs of resourceSpans) {
     const resourceObject = field(rs, 'resource') as Obj | undefined;
-    const resource = flattenAttributes(resourceObject ? field(resourceObject, 'attributes') : undefined, limits, stats);
+    const resource = resourceAttributes(resourceObject, limits, stats);
     for (const ss of listField(rs, 'scopeSpans', 'scope_spans', 'resourceSpans[]')) {
       const scope = (field(ss, 'scope') ?? {}) as Obj;
       const scopeName = stringField(scope, 'name');
@@ -49,6 +49,16 @@ export function normalizeResourceSpans(request: unknown, wire: Wire, limits: Dec
     }
   }
   return out;
+}
+
+/** A broken resource spoils every span under it, so the request as a whole is refused. */
+export function resourceAttributes(resource: Obj | undefined, limits: DecodeLimits, stats: AttributeStats): Attributes {
+  try {
+    return flattenAttributes(resource ? field(resource, 'attributes') : undefined, limits, stats);
+  } catch (error) {
+    if (error instanceof RejectedItem) throw new MalformedRequest(`a resource's attributes are malformed: ${error.message}`);
+    throw error;
+  }
 }
 
 function normalizeSpan(

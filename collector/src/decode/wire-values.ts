@@ -44,9 +44,11 @@ export function readNanos(value: unknown, name: string): bigint {
   } else if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) throw new RejectedItem(`${name} ${value} is not a nanosecond count`);
     result = BigInt(Math.trunc(value));
-  } else {
+  } else if (value !== null && typeof value === 'object' && typeof (value as { low?: unknown }).low === 'number' && typeof (value as { high?: unknown }).high === 'number') {
     // protobufjs Long (unsigned for fixed64)
     result = BigInt(String(value));
+  } else {
+    throw new RejectedItem(`${name} is not a nanosecond count (a decimal string or a number)`);
   }
   if (result > maxNanos) throw new RejectedItem(`${name} is after the year 2200`);
   return result;

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
 import type { AttributeStats } from '../decode/attributes.ts';
 import { MalformedRequest, type DecodeLimits } from '../decode/limits.ts';
 import { normalizeResourceLogs } from '../decode/otlp-logs.ts';
@@ -6,6 +7,7 @@ import { decodeProto, encodeProto, LogsRequest, LogsResponse, TraceRequest, Trac
 import { normalizeResourceSpans } from '../decode/otlp-traces.ts';
 import { QueueFull, WriteFailed } from '../exporter/batch-writer.ts';
 import type { Outcome, Pipeline } from '../pipeline.ts';
+import { clientKey, RateLimited } from '../server/rate-limit.ts';
 
 export interface OtlpGrpcOptions {
   pipeline: Pipeline;
@@ -59,14 +61,15 @@ function handler(options: OtlpGrpcOptions, signal: 'spans' | 'logs'): grpc.handl
         if (refusal) return callback({ code: grpc.status.UNAUTHENTICATED, details: refusal });
       }
       const stats: AttributeStats = { truncated: 0 };
+      const client = clientKey(call.metadata.get('authorization')[0]?.toString(), call.getPeer().replace(/:\d+$/, ''));
       try {
         let outcome: Outcome;
         if (signal === 'spans') {
           const decoded = normalizeResourceSpans(decodeProto(TraceRequest, call.request), 'proto', options.limits, stats);
-          outcome = await options.pipeline.acceptSpans('otlp-grpc', decoded, stats);
+          outcome = await options.pipeline.acceptSpans('otlp-grpc', decoded, stats, client);
         } else {
           const decoded = normalizeResourceLogs(decodeProto(LogsRequest, call.request), 'proto', options.limits, stats);
-          outcome = await options.pipeline.acceptLogs('otlp-grpc', decoded, stats);
+          outcome = await options.pipeline.acceptLogs('otlp-grpc', decoded, stats, client);
         }
         const partialSuccess =
           outcome.rejected > 0 ? { [signal === 'spans' ? 'rejectedSpans' : 'rejectedLogRecords']: outcome.rejected, errorMessage: outcome.message } : {};
@@ -76,11 +79,30 @@ function handler(options: OtlpGrpcOptions, signal: 'spans' | 'logs'): grpc.handl
           options.pipeline.refused('otlp-grpc', signal);
           return callback({ code: grpc.status.INVALID_ARGUMENT, details: error.message });
         }
-        if (error instanceof QueueFull || error instanceof WriteFailed) {
-          return callback({ code: grpc.status.UNAVAILABLE, details: `${error.message}; retry later` });
+        if (error instanceof RateLimited) {
+          return callback(retryable(grpc.status.RESOURCE_EXHAUSTED, error.message, error.retryAfterSeconds));
+        }
+        if (error instanceof QueueFull) return callback(retryable(grpc.status.UNAVAILABLE, error.message, error.retryAfterSeconds));
+        if (error instanceof WriteFailed) {
+          return callback(retryable(grpc.status.UNAVAILABLE, `${error.message}; nothing from this request was stored, retry it`, 5));
         }
         callback({ code: grpc.status.INTERNAL, details: 'internal error; nothing from this request was stored, retry it' });
       }
     })();
   };
+}
+
+/**
+ * An error carrying google.rpc.RetryInfo in `grpc-status-details-bin`: OTLP exporters retry
+ * RESOURCE_EXHAUSTED only when it is present, and use its delay as gRPC's Retry-After.
+ */
+function retryable(code: grpc.status, details: string, retryAfterSeconds: number): Partial<grpc.StatusObject> {
+  const duration = protobuf.Writer.create().uint32(8).int64(retryAfterSeconds).finish();
+  const retryInfo = protobuf.Writer.create().uint32(10).bytes(duration).finish();
+  const any = protobuf.Writer.create().uint32(10).string('type.googleapis.com/google.rpc.RetryInfo').uint32(18).bytes(retryInfo).finish();
+  const status = protobuf.Writer.create().uint32(8).int32(code).uint32(18).string(details).uint32(26).bytes(any).finish();
+  const metadata = new grpc.Metadata();
+  metadata.set('grpc-status-details-bin', Buffer.from(status));
+  metadata.set('retry-after', String(retryAfterSeconds));
+  return { code, details, metadata };
 }

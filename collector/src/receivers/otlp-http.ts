@@ -5,6 +5,7 @@ import { normalizeResourceLogs } from '../decode/otlp-logs.ts';
 import { decodeProto, encodeProto, LogsRequest, LogsResponse, TraceRequest, TraceResponse } from '../decode/otlp-proto.ts';
 import { normalizeResourceSpans } from '../decode/otlp-traces.ts';
 import type { Outcome, Pipeline } from '../pipeline.ts';
+import { clientKey } from '../server/rate-limit.ts';
 import { isProtobuf, sendFailure, sendOtlpError } from './respond.ts';
 
 export interface OtlpHttpOptions {
@@ -28,7 +29,7 @@ export async function otlpHttpReceiver(app: FastifyInstance, options: OtlpHttpOp
     try {
       const message = readBody(request, 'ExportTraceServiceRequest');
       const decoded = normalizeResourceSpans(message, isProtobuf(request) ? 'proto' : 'json', limits, stats);
-      const outcome = await pipeline.acceptSpans('otlp-http', decoded, stats);
+      const outcome = await pipeline.acceptSpans('otlp-http', decoded, stats, clientKey(request.headers.authorization, request.ip));
       return sendOutcome(request, reply, outcome, 'spans');
     } catch (error) {
       if (error instanceof MalformedRequest) pipeline.refused('otlp-http', 'spans');
@@ -41,7 +42,7 @@ export async function otlpHttpReceiver(app: FastifyInstance, options: OtlpHttpOp
     try {
       const message = readBody(request, 'ExportLogsServiceRequest');
       const decoded = normalizeResourceLogs(message, isProtobuf(request) ? 'proto' : 'json', limits, stats);
-      const outcome = await pipeline.acceptLogs('otlp-http', decoded, stats);
+      const outcome = await pipeline.acceptLogs('otlp-http', decoded, stats, clientKey(request.headers.authorization, request.ip));
       return sendOutcome(request, reply, outcome, 'logs');
     } catch (error) {
       if (error instanceof MalformedRequest) pipeline.refused('otlp-http', 'logs');

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { MalformedRequest } from '../decode/limits.ts';
 import { encodeProto, RpcStatus } from '../decode/otlp-proto.ts';
 import { QueueFull, WriteFailed } from '../exporter/batch-writer.ts';
+import { RateLimited } from '../server/rate-limit.ts';
 
 // gRPC status codes used in OTLP error bodies.
 const grpcCode = { invalidArgument: 3, notFound: 5, resourceExhausted: 8, unimplemented: 12, unavailable: 14, unauthenticated: 16 } as const;
@@ -34,6 +35,7 @@ export function sendOtlpError(request: FastifyRequest, reply: FastifyReply, stat
 /** Maps what a receiver can throw after decoding to the status an exporter understands. */
 export function sendFailure(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
   if (error instanceof MalformedRequest) return sendOtlpError(request, reply, 400, error.message);
+  if (error instanceof RateLimited) return sendOtlpError(request, reply, 429, error.message, error.retryAfterSeconds);
   if (error instanceof QueueFull) return sendOtlpError(request, reply, 503, error.message, error.retryAfterSeconds);
   if (error instanceof WriteFailed) return sendOtlpError(request, reply, 503, `${error.message}; nothing from this request was stored, retry it`, 5);
   throw error;

@@ -3,6 +3,7 @@ import type { AttributeStats } from '../decode/attributes.ts';
 import { MalformedRequest, type DecodeLimits } from '../decode/limits.ts';
 import { normalizeZipkin } from '../decode/zipkin.ts';
 import type { Pipeline } from '../pipeline.ts';
+import { clientKey } from '../server/rate-limit.ts';
 import { sendFailure, sendOtlpError } from './respond.ts';
 
 export interface ZipkinOptions {
@@ -30,7 +31,8 @@ export async function zipkinReceiver(app: FastifyInstance, options: ZipkinOption
       } catch (error) {
         throw new MalformedRequest(`the body is not valid JSON (${(error as Error).message}); send a JSON array of Zipkin v2 spans`);
       }
-      const outcome = await options.pipeline.acceptSpans('zipkin', normalizeZipkin(parsed, options.limits, stats), stats);
+      const client = clientKey(request.headers.authorization, request.ip);
+      const outcome = await options.pipeline.acceptSpans('zipkin', normalizeZipkin(parsed, options.limits, stats), stats, client);
       if (outcome.rejected > 0) reply.header('x-seam-rejected', outcome.message.slice(0, 500));
       return reply.code(202).send();
     } catch (error) {
