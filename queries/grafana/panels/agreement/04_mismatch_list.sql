@@ -1,0 +1,21 @@
+-- Drill-down: one row per mismatch with both sides' view; the trace ids link to the trace view.
+SELECT
+    Timestamp AS Time,
+    Kind,
+    TraceId AS `Edge trace`,
+    MeshTraceId AS `Mesh trace`,
+    Subject,
+    EdgeDecision AS `Edge decision`,
+    EdgeReason AS `Edge reason`,
+    MeshDecision AS `Mesh decision`,
+    MeshReason AS `Mesh reason`,
+    MeshPolicy AS `Mesh policy`,
+    EdgeService AS Worker,
+    MeshService AS Gateway,
+    KeyId AS `Key id`
+FROM seam_mismatches
+WHERE $__timeFilter(Timestamp)
+  AND $__conditionalAll((EdgeService IN (${service:singlequote}) OR MeshService IN (${service:singlequote})), $service)
+  AND $__conditionalAll(Subject = ${subject:singlequote}, $subject)
+ORDER BY Timestamp DESC
+LIMIT 500

@@ -1,0 +1,28 @@
+-- Decisions per second, one series per layer and verdict (e.g. "gateway deny").
+SELECT
+    $__timeInterval(ts) AS time,
+    concat(layer, ' ', decision) AS series,
+    count() / $__interval_s AS per_second
+FROM
+(
+    SELECT
+        TraceId AS trace,
+        Timestamp AS ts,
+        Layer AS layer,
+        ServiceName AS service,
+        Subject AS subject,
+        Groups AS groups,
+        Decision AS decision,
+        Reason AS reason,
+        Policy AS policy,
+        DryRunResult AS dry_run_result,
+        DryRunPolicy AS dry_run_policy
+    -- The decision points with their strongest evidence, as the API reads them.
+    FROM seam_decision_points
+)
+WHERE $__timeFilter(ts)
+  AND $__conditionalAll(service IN (${service:singlequote}), $service)
+  AND $__conditionalAll(subject = ${subject:singlequote}, $subject)
+  AND $__conditionalAll(layer IN (${layer:singlequote}), $layer)
+GROUP BY time, series
+ORDER BY time

@@ -1,0 +1,31 @@
+-- Mapped groups of denied callers: a group that keeps being denied usually means the edge's mapping
+-- and the mesh's AuthorizationPolicy disagree about it.
+SELECT
+    arrayJoin(groups) AS `Group`,
+    count() AS Denies,
+    uniqExact(subject) AS Subjects
+FROM
+(
+    SELECT
+        TraceId AS trace,
+        Timestamp AS ts,
+        Layer AS layer,
+        ServiceName AS service,
+        Subject AS subject,
+        Groups AS groups,
+        Decision AS decision,
+        Reason AS reason,
+        Policy AS policy,
+        DryRunResult AS dry_run_result,
+        DryRunPolicy AS dry_run_policy
+    -- The decision points with their strongest evidence, as the API reads them.
+    FROM seam_decision_points
+)
+WHERE $__timeFilter(ts)
+  AND $__conditionalAll(service IN (${service:singlequote}), $service)
+  AND $__conditionalAll(subject = ${subject:singlequote}, $subject)
+  AND $__conditionalAll(layer IN (${layer:singlequote}), $layer)
+  AND decision = 'deny'
+GROUP BY `Group`
+ORDER BY Denies DESC
+LIMIT 20

@@ -1,0 +1,28 @@
+-- Why requests were denied, per layer: edge JWT and route checks, mesh authn, RBAC and ext_authz.
+SELECT
+    concat(layer, ': ', if(reason = '', 'unknown', reason)) AS Reason,
+    count() AS Denies
+FROM
+(
+    SELECT
+        TraceId AS trace,
+        Timestamp AS ts,
+        Layer AS layer,
+        ServiceName AS service,
+        Subject AS subject,
+        Groups AS groups,
+        Decision AS decision,
+        Reason AS reason,
+        Policy AS policy,
+        DryRunResult AS dry_run_result,
+        DryRunPolicy AS dry_run_policy
+    -- The decision points with their strongest evidence, as the API reads them.
+    FROM seam_decision_points
+)
+WHERE $__timeFilter(ts)
+  AND $__conditionalAll(service IN (${service:singlequote}), $service)
+  AND $__conditionalAll(subject = ${subject:singlequote}, $subject)
+  AND $__conditionalAll(layer IN (${layer:singlequote}), $layer)
+  AND decision = 'deny'
+GROUP BY Reason
+ORDER BY Denies DESC

@@ -1,0 +1,30 @@
+-- Requests an istio.io/dry-run policy would have denied, per policy: what enforcing it would break.
+SELECT
+    dry_run_policy AS `Dry-run policy`,
+    count() AS `Would deny`,
+    countIf(decision = 'allow') AS `Allowed today`,
+    uniqExact(subject) AS Subjects
+FROM
+(
+    SELECT
+        TraceId AS trace,
+        Timestamp AS ts,
+        Layer AS layer,
+        ServiceName AS service,
+        Subject AS subject,
+        Groups AS groups,
+        Decision AS decision,
+        Reason AS reason,
+        Policy AS policy,
+        DryRunResult AS dry_run_result,
+        DryRunPolicy AS dry_run_policy
+    -- The decision points with their strongest evidence, as the API reads them.
+    FROM seam_decision_points
+)
+WHERE $__timeFilter(ts)
+  AND $__conditionalAll(service IN (${service:singlequote}), $service)
+  AND $__conditionalAll(subject = ${subject:singlequote}, $subject)
+  AND $__conditionalAll(layer IN (${layer:singlequote}), $layer)
+  AND dry_run_result = 'deny'
+GROUP BY dry_run_policy
+ORDER BY `Would deny` DESC
