@@ -2,8 +2,11 @@
 import { hashToken } from '../auth/bearer.ts';
 import { ConfigError } from '../config/load.ts';
 import { parseArgs, UsageError, type ParsedArgs } from './args.ts';
+import { investigateCommand } from './investigate.ts';
+import { policyCommand } from './policy.ts';
 import { migrateCommand } from './migrate.ts';
 import { start } from './start.ts';
+import { decisionsCommand, keysCommand, mismatchesCommand } from './tables.ts';
 
 const usage = `seam — edge ↔ mesh trace correlation
 
@@ -11,6 +14,16 @@ const usage = `seam — edge ↔ mesh trace correlation
   seam migrate [--cluster NAME] [--print]
                                         apply (or print) the ClickHouse schema
   seam token hash <token>               print the SHA-256 to put in SEAM_TOKEN_HASHES
+  seam policy render --mapping rules.json [--routes route-policy.json] [--namespace ns] [--selector app=x]
+                                        Istio AuthorizationPolicy from the Worker's claim mapping
+  seam investigate <trace-id | ray-id | request-id | subject> [--from T] [--to T] [--json]
+                                        the joined edge ↔ mesh story of one request
+  seam decisions [--subject S] [--layer L] [--decision allow|deny] [--reason R] [--service S]
+  seam mismatches [--kind K]
+  seam keys                             decision records, mismatches, signing keys, as tables
+                                        (all take --from/--to (RFC 3339 or epoch ms), --limit,
+                                        --cursor, --json; --url http://host:8080 [--token T] reads a
+                                        running collector, otherwise SEAM_DATA_DIR is read directly)
 
 Settings come from environment variables (SEAM_HOST, SEAM_*_PORT, SEAM_DATA_DIR, CLICKHOUSE_URL, …)
 and an optional YAML/JSON file; see README.md.`;
@@ -18,6 +31,11 @@ and an optional YAML/JSON file; see README.md.`;
 const commands: Record<string, (args: ParsedArgs) => Promise<void>> = {
   start,
   migrate: migrateCommand,
+  investigate: investigateCommand,
+  decisions: decisionsCommand,
+  mismatches: mismatchesCommand,
+  keys: keysCommand,
+  policy: policyCommand,
   token: async (args) => {
     const [action, token] = args.positional.slice(1);
     if (action !== 'hash' || !token) throw new UsageError('usage: seam token hash <token>');

@@ -1,0 +1,128 @@
+import { formatNs } from '../params.ts';
+
+/** A decision point as the API returns it (DESIGN.md "Response shapes"). */
+export interface DecisionRecord {
+  timestamp: string;
+  traceId: string;
+  spanId: string;
+  layer: string;
+  service: string;
+  subject: string;
+  groups: string[];
+  decision: string;
+  reason: string;
+  policy: string;
+  evidence: string;
+  keyId: string;
+  dryRun: { result: string; policy: string } | null;
+}
+
+export interface DecisionRow {
+  ts: string;
+  traceId: string;
+  spanId: string;
+  layer: string;
+  service: string;
+  subject: string;
+  groups: string[];
+  decision: string;
+  reason: string;
+  policy: string;
+  evidence: string;
+  keyId: string;
+  dryRunResult: string;
+  dryRunPolicy: string;
+}
+
+export function toDecision(row: DecisionRow): DecisionRecord {
+  return {
+    timestamp: formatNs(row.ts),
+    traceId: row.traceId,
+    spanId: row.spanId,
+    layer: row.layer,
+    service: row.service,
+    subject: row.subject,
+    groups: [...row.groups].sort(),
+    decision: row.decision,
+    reason: row.reason,
+    policy: row.policy,
+    evidence: row.evidence,
+    keyId: row.keyId,
+    dryRun: row.dryRunResult ? { result: row.dryRunResult, policy: row.dryRunPolicy } : null,
+  };
+}
+
+export interface LinkRecord {
+  timestamp: string;
+  edgeTraceId: string;
+  meshTraceId: string;
+  method: string;
+  confidence: number;
+  edgeService: string;
+  meshService: string;
+  subject: string;
+}
+
+export interface LinkRow {
+  ts: string;
+  edgeTraceId: string;
+  meshTraceId: string;
+  method: string;
+  confidence: number;
+  edgeService: string;
+  meshService: string;
+  subject: string;
+}
+
+export function toLink(row: LinkRow): LinkRecord {
+  const { ts, ...rest } = row;
+  return { timestamp: formatNs(ts), ...rest, confidence: Number(row.confidence) };
+}
+
+/** One side's view in a mismatch; null where that side never saw the request. */
+export interface SideView {
+  decision: string;
+  reason: string;
+  policy: string;
+  service: string;
+}
+
+export interface MismatchRecord {
+  kind: string;
+  timestamp: string;
+  traceId: string;
+  meshTraceId: string;
+  subject: string;
+  keyId: string;
+  edge: SideView | null;
+  mesh: SideView | null;
+}
+
+export interface MismatchRow {
+  kind: string;
+  ts: string;
+  traceId: string;
+  meshTraceId: string;
+  subject: string;
+  edgeDecision: string;
+  edgeReason: string;
+  meshDecision: string;
+  meshReason: string;
+  meshPolicy: string;
+  edgeService: string;
+  meshService: string;
+  keyId: string;
+}
+
+export function toMismatch(row: MismatchRow): MismatchRecord {
+  return {
+    kind: row.kind,
+    timestamp: formatNs(row.ts),
+    traceId: row.traceId,
+    meshTraceId: row.meshTraceId,
+    subject: row.subject,
+    keyId: row.keyId,
+    edge: row.edgeService || row.edgeDecision ? { decision: row.edgeDecision, reason: row.edgeReason, policy: '', service: row.edgeService } : null,
+    mesh: row.meshTraceId ? { decision: row.meshDecision, reason: row.meshReason, policy: row.meshPolicy, service: row.meshService } : null,
+  };
+}

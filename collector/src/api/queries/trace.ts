@@ -1,0 +1,131 @@
+import type { Store } from '../../store/open.ts';
+import { ApiError } from '../errors.ts';
+import { formatNs } from '../params.ts';
+import { toDecision, toLink, toMismatch, type DecisionRecord, type DecisionRow, type LinkRecord, type LinkRow, type MismatchRecord, type MismatchRow } from './records.ts';
+import { inScope, runSql, type Scope } from './run.ts';
+import { summarize } from './summary.ts';
+
+export interface SpanRecord {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  layer: string;
+  service: string;
+  name: string;
+  kind: string;
+  start: string;
+  durationNs: number;
+  status: string;
+  statusMessage: string;
+  httpStatus: number;
+  /** Nesting below the root of its trace, for readers that draw the tree from the flat list. */
+  depth: number;
+  attributes: Record<string, string>;
+}
+
+export interface TraceDocument {
+  traceId: string;
+  summary: string;
+  spans: SpanRecord[];
+  layers: { layer: string; spanIds: string[] }[];
+  decisions: DecisionRecord[];
+  links: LinkRecord[];
+  mismatches: MismatchRecord[];
+}
+
+interface SpanRow {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  layer: string;
+  service: string;
+  name: string;
+  kind: string;
+  ts: string;
+  durationNs: string;
+  status: string;
+  statusMessage: string;
+  httpStatus: number;
+  attributes: Record<string, string>;
+}
+
+// A trace with more spans than this is cut, so one runaway trace cannot exhaust the API's memory.
+const maxSpans = 10_000;
+const layerOrder = ['edge', 'gateway', 'sidecar', 'app'];
+
+/**
+ * The joined story of one trace: its spans and those of every trace linked to it, its decisions (edge
+ * first, then in time order), links and mismatches. Null when no span of the trace is stored.
+ */
+export async function getTrace(store: Store, traceId: string, scope: Scope): Promise<TraceDocument | null> {
+  // The trace's own spans first: an unknown id is answered without touching the correlation views.
+  const ownSpans = await runSql<SpanRow>(store, 'trace_spans.sql', { traceIds: [traceId], maxSpans });
+  if (ownSpans.length === 0) return null;
+  if (scope && !ownSpans.some((row) => inScope(scope, row.service))) {
+    throw new ApiError(403, 'forbidden', `trace ${traceId} has no span of a service this token may read (${scope.join(', ')})`);
+  }
+  const links = (await runSql<LinkRow>(store, 'trace_links.sql', { traceId })).map(toLink);
+  const linked = [...new Set(links.flatMap((link) => [link.edgeTraceId, link.meshTraceId]).filter((id) => id !== traceId))];
+  const traceIds = [traceId, ...linked];
+  const [linkedSpans, decisionRows, mismatchRows] = await Promise.all([
+    linked.length > 0 ? runSql<SpanRow>(store, 'trace_spans.sql', { traceIds: linked, maxSpans }) : [],
+    runSql<DecisionRow>(store, 'trace_decisions.sql', { traceIds }),
+    runSql<MismatchRow>(store, 'trace_mismatches.sql', { traceIds }),
+  ]);
+  const spanRows = [...ownSpans, ...linkedSpans];
+  const spans = treeOrder(spanRows, traceIds);
+  const decisions = decisionRows.map(toDecision).sort((a, b) => Number(b.layer === 'edge') - Number(a.layer === 'edge') || a.timestamp.localeCompare(b.timestamp));
+  const mismatches = mismatchRows.map(toMismatch);
+  return {
+    traceId,
+    summary: summarize(decisions, links, mismatches),
+    spans,
+    layers: layerOrder
+      .map((layer) => ({ layer, spanIds: spans.filter((span) => span.layer === layer).map((span) => span.spanId) }))
+      .filter((group) => group.spanIds.length > 0),
+    decisions,
+    links,
+    mismatches,
+  };
+}
+
+/**
+ * Parents before children, siblings by start time, traces in the order they started (so the edge comes
+ * before the mesh trace it caused). A span
+ * whose parent is missing (not yet arrived, or in the caller's own system) starts a root of its own.
+ */
+function treeOrder(rows: SpanRow[], traceIds: string[]): SpanRecord[] {
+  const byParent = new Map<string, SpanRow[]>();
+  const present = new Set(rows.map((row) => `${row.traceId}/${row.spanId}`));
+  for (const row of rows) {
+    const parentKey = row.parentSpanId && present.has(`${row.traceId}/${row.parentSpanId}`) ? `${row.traceId}/${row.parentSpanId}` : `${row.traceId}/`;
+    const siblings = byParent.get(parentKey) ?? [];
+    siblings.push(row);
+    byParent.set(parentKey, siblings);
+  }
+  const ordered: SpanRecord[] = [];
+  const visit = (key: string, depth: number) => {
+    for (const row of (byParent.get(key) ?? []).sort((a, b) => (BigInt(a.ts) < BigInt(b.ts) ? -1 : BigInt(a.ts) > BigInt(b.ts) ? 1 : 0))) {
+      ordered.push({
+        traceId: row.traceId,
+        spanId: row.spanId,
+        parentSpanId: row.parentSpanId,
+        layer: row.layer,
+        service: row.service,
+        name: row.name,
+        kind: row.kind.toLowerCase(),
+        start: formatNs(row.ts),
+        durationNs: Number(row.durationNs),
+        status: row.status.toLowerCase(),
+        statusMessage: row.statusMessage,
+        httpStatus: Number(row.httpStatus),
+        depth,
+        attributes: row.attributes,
+      });
+      visit(`${row.traceId}/${row.spanId}`, depth + 1);
+    }
+  };
+  const firstStart = (id: string) => rows.filter((row) => row.traceId === id).reduce((min, row) => (BigInt(row.ts) < min ? BigInt(row.ts) : min), BigInt(Number.MAX_SAFE_INTEGER) ** 2n);
+  for (const id of [...traceIds].sort((a, b) => (firstStart(a) < firstStart(b) ? -1 : firstStart(a) > firstStart(b) ? 1 : 0))) visit(`${id}/`, 0);
+  return ordered;
+}

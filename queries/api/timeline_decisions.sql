@@ -1,0 +1,24 @@
+-- One caller's decisions, edge and mesh, oldest first, one page: keyset on (Timestamp, TraceId, SpanId).
+SELECT
+    toString(toUnixTimestamp64Nano(Timestamp)) AS ts,
+    TraceId AS traceId,
+    SpanId AS spanId,
+    Layer AS layer,
+    ServiceName AS service,
+    Subject AS subject,
+    Groups AS groups,
+    Decision AS decision,
+    Reason AS reason,
+    Policy AS policy,
+    Evidence AS evidence,
+    KeyId AS keyId,
+    DryRunResult AS dryRunResult,
+    DryRunPolicy AS dryRunPolicy
+FROM seam_decision_points
+WHERE Subject = {subject:String}
+    AND Timestamp BETWEEN fromUnixTimestamp64Nano({fromNs:Int64}) AND fromUnixTimestamp64Nano({toNs:Int64})
+    AND ({scoped:UInt8} = 0 OR hasAny({scope:Array(String)}, [ServiceName, splitByChar('.', ServiceName)[-1]]))
+    AND ({hasCursor:UInt8} = 0
+         OR (Timestamp, TraceId, SpanId) > (fromUnixTimestamp64Nano({cursorNs:Int64}), {cursorK1:String}, {cursorK2:String}))
+ORDER BY Timestamp, TraceId, SpanId
+LIMIT {limit:UInt32}
