@@ -133,6 +133,8 @@ AS SELECT
     toDate(Timestamp) AS Day,
     TraceId,
     ParentSpanId AS SpanId,
+    -- The child starts after its parent, so min() still keeps the parent's own start once it arrives.
+    Timestamp,
     toUInt8(1) AS Forwarded
 FROM {{local otel_traces}}
 WHERE ParentSpanId != '' AND Layer IN ('gateway', 'sidecar') AND (SpanKind = 'Server' OR startsWith(SpanName, 'router '));

@@ -1,0 +1,108 @@
+import { defaultDecodeLimits } from '../collector/src/decode/limits.ts';
+import { normalizeResourceLogs } from '../collector/src/decode/otlp-logs.ts';
+import { decodeProto, TraceRequest } from '../collector/src/decode/otlp-proto.ts';
+import { normalizeResourceSpans } from '../collector/src/decode/otlp-traces.ts';
+import { normalizeZipkin } from '../collector/src/decode/zipkin.ts';
+import { enrichLog } from '../collector/src/enrich/enrich-log.ts';
+import { enrichSpan } from '../collector/src/enrich/enrich-span.ts';
+import { defaultEnrichOptions } from '../collector/src/enrich/options.ts';
+import { logRow, spanRow } from '../collector/src/exporter/rows.ts';
+import type { Decoded, Span } from '../collector/src/model/span.ts';
+import { toOtlpJson, toZipkinJson, type AbstractSpan } from '../test/generator/encode.ts';
+import { Random } from '../test/generator/random.ts';
+import { otlpJsonToProtobuf } from '../test/helpers/fixtures.ts';
+
+export type Format = 'otlp-proto' | 'otlp-json' | 'zipkin';
+export const formats: Format[] = ['otlp-proto', 'otlp-json', 'zipkin'];
+
+export const endpoint: Record<Format, { listener: 'otlpHttp' | 'zipkin'; path: string; contentType: string }> = {
+  'otlp-proto': { listener: 'otlpHttp', path: '/v1/traces', contentType: 'application/x-protobuf' },
+  'otlp-json': { listener: 'otlpHttp', path: '/v1/traces', contentType: 'application/json' },
+  zipkin: { listener: 'zipkin', path: '/api/v2/spans', contentType: 'application/json' },
+};
+
+const ms = 1_000_000n;
+
+/**
+ * One batch of mesh SERVER spans shaped as Istio's Envoy reports them, 20 attributes each, so the
+ * byte and parse cost per span is that of real sidecar traffic rather than of a minimal span.
+ */
+function meshBatch(rng: Random, spans: number, startMs: number): AbstractSpan[] {
+  return Array.from({ length: spans }, (_, i) => {
+    const denied = rng.int(10) === 0;
+    return {
+      traceId: rng.hex(32),
+      spanId: rng.hex(16),
+      parentId: rng.hex(16),
+      name: 'reviews.default.svc.cluster.local:9080/api/v1/products*',
+      kind: 'Server',
+      service: 'reviews.default',
+      startNs: BigInt(startMs + i) * ms,
+      durationNs: 7n * ms,
+      resource: { 'telemetry.sdk.name': 'envoy', 'telemetry.sdk.language': 'cpp' },
+      attributes: {
+        node_id: `sidecar~10.244.1.${rng.int(250)}~reviews-v1-7d9f8c6b5-${rng.hex(5)}.default~default.svc.cluster.local`,
+        zone: 'europe-west1-b',
+        component: 'proxy',
+        'guid:x-request-id': rng.uuid(),
+        'http.url': `http://reviews.default.svc.cluster.local:9080/api/v1/products/${rng.int(1000)}/reviews`,
+        'http.method': 'GET',
+        'http.protocol': 'HTTP/1.1',
+        'http.status_code': denied ? '403' : '200',
+        'user_agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36',
+        response_size: denied ? '19' : String(1000 + rng.int(2000)),
+        response_flags: '-',
+        'upstream_cluster': 'inbound|9080||',
+        'upstream_cluster.name': 'inbound|9080||;',
+        'peer.address': `10.244.2.${rng.int(250)}`,
+        'downstream_cluster': '-',
+        'istio.mesh_id': 'cluster.local',
+        'istio.canonical_service': 'reviews',
+        'istio.canonical_revision': 'v1',
+        'istio.namespace': 'default',
+        'request_size': '0',
+      },
+    };
+  });
+}
+
+export interface PayloadSet {
+  format: Format;
+  bodies: Buffer[];
+  spansPerBody: number;
+}
+
+/** `distinct` different bodies of `spansPerBody` spans in one format; the load generator cycles through them. */
+export function buildPayloads(format: Format, distinct: number, spansPerBody: number, seed: number): PayloadSet {
+  const rng = new Random(seed);
+  const startMs = Date.now() - 3600_000;
+  const bodies = Array.from({ length: distinct }, (_, b) => {
+    const spans = meshBatch(rng, spansPerBody, startMs + b * spansPerBody);
+    if (format === 'zipkin') return Buffer.from(toZipkinJson(spans));
+    const json = toOtlpJson(spans);
+    return format === 'otlp-json' ? Buffer.from(json) : Buffer.from(otlpJsonToProtobuf(json, 'traces'));
+  });
+  return { format, bodies, spansPerBody };
+}
+
+/** What a receiver does with a body before the pipeline: parse and normalise (no enrichment, no rows). */
+export function decode(format: Format, body: Buffer): Decoded<Span> {
+  const stats = { truncated: 0 };
+  if (format === 'otlp-proto') return normalizeResourceSpans(decodeProto(TraceRequest, body), 'proto', defaultDecodeLimits, stats);
+  const parsed = JSON.parse(body.toString('utf8')) as unknown;
+  return format === 'zipkin' ? normalizeZipkin(parsed, defaultDecodeLimits, stats) : normalizeResourceSpans(parsed, 'json', defaultDecodeLimits, stats);
+}
+
+/** decode → enrich → serialise, the collector's CPU work per request with the store left out. */
+export function toRows(format: Format, body: Buffer): string[] {
+  return decode(format, body).items.map((span) => spanRow(enrichSpan(span, defaultEnrichOptions)));
+}
+
+/** The rows of one generator batch (spans or access logs), as the matching receiver would produce them. */
+export function generatorRows(receiver: 'otlp-json' | 'otlp-proto' | 'zipkin' | 'logs', body: string): { table: 'otel_traces' | 'otel_logs'; rows: string[] } {
+  if (receiver === 'logs') {
+    const decoded = normalizeResourceLogs(JSON.parse(body), 'json', defaultDecodeLimits, { truncated: 0 });
+    return { table: 'otel_logs', rows: decoded.items.map((log) => logRow(enrichLog(log, defaultEnrichOptions))) };
+  }
+  return { table: 'otel_traces', rows: toRows(receiver === 'zipkin' ? 'zipkin' : 'otlp-json', Buffer.from(body)) };
+}

@@ -1,0 +1,304 @@
+/**
+ * Seam benchmark harness: `npm run bench [-- --quick]`. Every figure is printed next to a reference
+ * measured in the same run on the same machine, as a ratio, because absolute numbers from a shared
+ * 2-core box mean little on their own. Writes bench/results.json and prints a Markdown table.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../collector/src/config/load.ts';
+import { schemaTarget } from '../collector/src/config/schema-target.ts';
+import { migrate } from '../collector/src/store/migrate.ts';
+import { openStore, type Store } from '../collector/src/store/open.ts';
+import { generateTraffic } from '../test/generator/traffic.ts';
+import { buildPayloads, decode, endpoint, formats, toRows } from './payloads.ts';
+import { loadQueryData, queryBenchmarks, storageCost } from './queries.ts';
+import { workerBenchmarks } from './worker.ts';
+
+const quick = process.argv.includes('--quick');
+const size = quick
+  ? { ingestRequests: 40, latencyRequests: 16, freshnessRequests: 80, freshnessSamples: 20, querySpans: 50_000, queryRepeats: 5, decodeBodies: 24, workerRequests: 100 }
+  : { ingestRequests: 600, latencyRequests: 300, freshnessRequests: 1000, freshnessSamples: 200, querySpans: 10_000_000, queryRepeats: 20, decodeBodies: 200, workerRequests: 2000 };
+const spansPerBatch = 512;
+const benchDir = fileURLToPath(new URL('.', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'seam-bench-'));
+
+export interface Row {
+  section: string;
+  metric: string;
+  value: number;
+  unit: string;
+  reference: string;
+  referenceValue: number;
+  /** value / referenceValue. */
+  ratio: number;
+  goal?: string;
+}
+const rows: Row[] = [];
+export function record(row: Omit<Row, 'ratio'>): void {
+  rows.push({ ...row, ratio: row.referenceValue === 0 ? NaN : row.value / row.referenceValue });
+}
+
+/** One updating line on stderr for phases that take more than a moment. */
+export function progress(text: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${text}`);
+  else process.stderr.write(`${text}\n`);
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+// ---- the collector under test, in its own process ----
+
+interface CollectorProcess {
+  ports: { otlpHttp: number; zipkin: number };
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  stop(): Promise<{ peakRssBytes: number; cpu: { user: number; system: number } }>;
+}
+
+async function spawnCollector(dataDir: string): Promise<CollectorProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(benchDir, 'collector-process.ts'), dataDir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const waiting = new Map<number, (message: Record<string, unknown>) => void>();
+  let onFirst: ((message: Record<string, unknown>) => void) | undefined;
+  let onLast: ((message: Record<string, unknown>) => void) | undefined;
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const message = JSON.parse(line) as Record<string, unknown>;
+    if ('ports' in message) onFirst?.(message);
+    else if ('peakRssBytes' in message) onLast?.(message);
+    else waiting.get(message.id as number)?.(message);
+  });
+  const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`the collector process exited (${code})`))));
+  const first = await Promise.race([new Promise<Record<string, unknown>>((resolve) => (onFirst = resolve)), exited]);
+  let nextId = 0;
+  return {
+    ports: first.ports as CollectorProcess['ports'],
+    query<T>(sql: string) {
+      const id = nextId++;
+      return new Promise<T[]>((resolve, reject) => {
+        waiting.set(id, (message) => {
+          waiting.delete(id);
+          if (message.error) reject(new Error(String(message.error)));
+          else resolve(message.rows as T[]);
+        });
+        child.stdin!.write(`${JSON.stringify({ id, sql })}\n`);
+      });
+    },
+    async stop() {
+      const last = new Promise<Record<string, unknown>>((resolve) => (onLast = resolve));
+      child.stdin!.end();
+      return (await last) as unknown as Awaited<ReturnType<CollectorProcess['stop']>>;
+    },
+  };
+}
+
+interface LoadResult {
+  requests: number;
+  statuses: Record<string, number>;
+  elapsedMs: number;
+  latencies: number[];
+}
+
+/** Runs bench/load.ts as a child process against one listener. */
+function runLoad(url: string, contentType: string, bodiesFile: string, requests: number, options: { rate?: number; concurrency?: number }): Promise<LoadResult> {
+  const args = ['--import', 'tsx', join(benchDir, 'load.ts'), '--url', url, '--content-type', contentType, '--bodies', bodiesFile, '--requests', String(requests)];
+  if (options.rate) args.push('--rate', String(options.rate));
+  if (options.concurrency) args.push('--concurrency', String(options.concurrency));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load.ts exited ${code}`))));
+  });
+}
+
+function writeBodies(file: string, bodies: Buffer[]): void {
+  writeFileSync(
+    file,
+    Buffer.concat(
+      bodies.flatMap((body) => {
+        const length = Buffer.alloc(4);
+        length.writeUInt32LE(body.length);
+        return [length, body];
+      }),
+    ),
+  );
+}
+
+const countSpans = async (collector: CollectorProcess) => Number((await collector.query<{ n: string }>('SELECT count() AS n FROM otel_traces'))[0]!.n);
+
+// ---- 2. correlation freshness ----
+
+async function freshness(collector: CollectorProcess): Promise<void> {
+  const { batches, truth } = generateTraffic({ requests: size.freshnessRequests, seed: 11, startMs: Date.now() - 60_000, perBatch: 1 });
+  const ordered = [...batches.filter((b) => !b.late), ...batches.filter((b) => b.late)];
+  // A link can be computed once both traces are complete: after the last batch that carries either.
+  const lastBatch = new Map<string, number>();
+  ordered.forEach((batch, index) => {
+    for (const match of batch.body.matchAll(/"traceId":"([0-9a-f]+)"/g)) lastBatch.set(match[1]!, index);
+  });
+  const completedAt = new Map<number, [string, string][]>();
+  for (const key of truth.links.keys()) {
+    const [edge, mesh] = key.split('|') as [string, string];
+    const at = Math.max(lastBatch.get(edge) ?? -1, lastBatch.get(mesh) ?? -1);
+    completedAt.set(at, [...(completedAt.get(at) ?? []), [edge, mesh]]);
+  }
+  const every = Math.max(1, Math.floor(completedAt.size / size.freshnessSamples));
+  const fresh: number[] = [];
+  const acks: number[] = [];
+  let timeouts = 0;
+  let sampled = 0;
+  for (const [index, batch] of ordered.entries()) {
+    const target = batch.receiver === 'logs' ? { port: collector.ports.otlpHttp, path: '/v1/logs' } : batch.receiver === 'zipkin' ? { port: collector.ports.zipkin, path: '/api/v2/spans' } : { port: collector.ports.otlpHttp, path: '/v1/traces' };
+    const sent = performance.now();
+    const response = await fetch(`http://127.0.0.1:${target.port}${target.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: batch.body });
+    await response.arrayBuffer();
+    const acked = performance.now();
+    const links = completedAt.get(index);
+    if (!links || index % every !== 0) continue;
+    const [edge, mesh] = links[0]!;
+    acks.push(acked - sent);
+    // Bounded wait: a link not visible within 10 s counts as a timeout rather than hanging the run.
+    let visibleAt = NaN;
+    while (performance.now() - acked < 10_000) {
+      const [row] = await collector.query<{ l: string; d: string }>(
+        `SELECT (SELECT count() FROM seam_links WHERE EdgeTraceId = '${edge}' AND MeshTraceId = '${mesh}') AS l, ` +
+          `(SELECT count() FROM seam_decision_points WHERE TraceId IN ('${edge}', '${mesh}')) AS d`,
+      );
+      if (Number(row!.l) > 0 && Number(row!.d) > 0) {
+        visibleAt = performance.now();
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    if (Number.isNaN(visibleAt)) timeouts++;
+    else fresh.push(visibleAt - sent);
+    progress(`freshness: ${++sampled} links sampled (batch ${index + 1}/${ordered.length})`);
+  }
+  const ackP50 = percentile(acks, 50);
+  const ackP99 = percentile(acks, 99);
+  record({ section: '2 freshness', metric: `last span sent → decision + link visible, p50 (${fresh.length} links, ${timeouts} timeouts)`, value: percentile(fresh, 50), unit: 'ms', reference: 'ack latency of that POST p50', referenceValue: ackP50 });
+  record({ section: '2 freshness', metric: 'last span sent → decision + link visible, p99', value: percentile(fresh, 99), unit: 'ms', reference: 'ack latency of that POST p99', referenceValue: ackP99 });
+}
+
+// ---- 1. ingest, with its two references ----
+
+async function ingest(collector: CollectorProcess, storageLimit: number): Promise<void> {
+  for (const format of formats) {
+    const payloads = buildPayloads(format, 16, spansPerBatch, formats.indexOf(format) + 1);
+    const file = join(work, `${format}.bin`);
+    writeBodies(file, payloads.bodies);
+    const { listener, path, contentType } = endpoint[format];
+    const url = `http://127.0.0.1:${collector.ports[listener]}${path}`;
+
+    // Decode-only reference: parse and normalise the same bodies in this process, nothing else.
+    const decodeStart = performance.now();
+    for (let i = 0; i < size.decodeBodies; i++) decode(format, payloads.bodies[i % payloads.bodies.length]!);
+    const decodeRate = (size.decodeBodies * spansPerBatch) / ((performance.now() - decodeStart) / 1000);
+
+    progress(`ingest ${format}: closed loop, ${size.ingestRequests} × ${spansPerBatch} spans`);
+    const before = await countSpans(collector);
+    const max = await runLoad(url, contentType, file, size.ingestRequests, { concurrency: 32 });
+    const stored = (await countSpans(collector)) - before;
+    const sent = size.ingestRequests * spansPerBatch;
+    const okRequests = (max.statuses['200'] ?? 0) + (max.statuses['202'] ?? 0);
+    const rate = (okRequests * spansPerBatch) / (max.elapsedMs / 1000);
+    const loss = sent - stored;
+
+    progress(`ingest ${format}: open loop at 50% (${((rate / 2) | 0)} spans/s)`);
+    const half = await runLoad(url, contentType, file, size.latencyRequests, { rate: rate / 2 / spansPerBatch });
+    const section = `1 ingest ${format}`;
+    record({ section, metric: `spans/s acknowledged (closed loop, 32 in flight; lost ${loss} of ${sent}, statuses ${JSON.stringify(max.statuses)})`, value: rate, unit: 'spans/s', reference: 'storage limit: insertJsonRows of the same rows', referenceValue: storageLimit, goal: '≥100 000/s and ≥0.6' });
+    record({ section, metric: 'spans/s acknowledged', value: rate, unit: 'spans/s', reference: 'decode-only rate of the same bodies', referenceValue: decodeRate });
+    record({ section, metric: 'ack latency p50 at 50% of that rate', value: percentile(half.latencies, 50), unit: 'ms', reference: 'ack latency p50 at full rate', referenceValue: percentile(max.latencies, 50) });
+    record({ section, metric: 'ack latency p99 at 50% of that rate', value: percentile(half.latencies, 99), unit: 'ms', reference: 'ack latency p99 at full rate', referenceValue: percentile(max.latencies, 99) });
+  }
+}
+
+/** Storage limit: the pipeline's rows for the same Envoy-shaped spans, inserted straight into a migrated store. */
+async function storageLimitRate(store: Store): Promise<number> {
+  const payloads = buildPayloads('otlp-proto', 16, spansPerBatch, 1);
+  const lines = payloads.bodies.flatMap((body) => toRows('otlp-proto', body));
+  const rowsPerInsert = loadConfig({}).writer.maxBatchRows;
+  const buffers: Buffer[] = [];
+  for (let at = 0; at + rowsPerInsert <= lines.length * 4; at += rowsPerInsert) {
+    buffers.push(Buffer.from(Array.from({ length: rowsPerInsert }, (_, i) => lines[(at + i) % lines.length]).join('\n') + '\n'));
+  }
+  const start = performance.now();
+  for (const [i, buffer] of buffers.entries()) {
+    await store.insertJsonRows('otel_traces', buffer);
+    progress(`storage limit: insert ${i + 1}/${buffers.length} of ${rowsPerInsert} rows`);
+  }
+  return (buffers.length * rowsPerInsert) / ((performance.now() - start) / 1000);
+}
+
+// ---- 6. collector CPU with a discard sink ----
+
+function discardSink(): void {
+  for (const format of formats) {
+    const payloads = buildPayloads(format, 8, spansPerBatch, 100 + formats.indexOf(format));
+    const cpuDecode = process.cpuUsage();
+    for (let i = 0; i < size.decodeBodies; i++) decode(format, payloads.bodies[i % payloads.bodies.length]!);
+    const decodeUs = process.cpuUsage(cpuDecode);
+    const cpuFull = process.cpuUsage();
+    let bytes = 0;
+    for (let i = 0; i < size.decodeBodies; i++) for (const line of toRows(format, payloads.bodies[i % payloads.bodies.length]!)) bytes += line.length;
+    const fullUs = process.cpuUsage(cpuFull);
+    const spans = size.decodeBodies * spansPerBatch;
+    const perSpan = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / spans;
+    record({ section: '6 scaling', metric: `${format}: CPU per span, decode + enrich + serialise (discard sink; ${(bytes / spans) | 0} B/row)`, value: perSpan(fullUs), unit: 'µs', reference: 'CPU per span, decode only', referenceValue: perSpan(decodeUs) });
+  }
+}
+
+// ---- table ----
+
+function format(value: number): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
+  if (Math.abs(value) >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}
+
+function table(): string {
+  const lines = ['| section | metric | value | reference | ref value | ratio | goal |', '|---|---|---|---|---|---|---|'];
+  for (const r of rows) lines.push(`| ${r.section} | ${r.metric} | ${format(r.value)} ${r.unit} | ${r.reference} | ${format(r.referenceValue)} | ${Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : 'n/a'} | ${r.goal ?? ''} |`);
+  return lines.join('\n');
+}
+
+// ---- main ----
+
+const machine = { nproc: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, mode: quick ? 'quick' : 'full' };
+const began = Date.now();
+try {
+  // The harness's own store, for the storage-limit reference and then the query-scale data set.
+  const storeDir = join(work, 'harness');
+  const store = await openStore({ dataDir: storeDir });
+  await migrate(store, schemaTarget(loadConfig({ SEAM_DATA_DIR: storeDir })));
+  const storageLimit = await storageLimitRate(store);
+
+  const collector = await spawnCollector(join(work, 'collector'));
+  await freshness(collector);
+  await ingest(collector, storageLimit);
+  const { peakRssBytes } = await collector.stop();
+  record({ section: '1 ingest', metric: 'collector peak RSS (VmHWM) over sections 1–2', value: peakRssBytes / 2 ** 20, unit: 'MiB', reference: 'harness process peak RSS (same engine, no server)', referenceValue: process.resourceUsage().maxRSS / 1024 });
+
+  discardSink();
+
+  await loadQueryData(store, size.querySpans, progress);
+  await queryBenchmarks(store, size.queryRepeats, record, progress);
+  await storageCost(store, record);
+  await store.close();
+
+  await workerBenchmarks(work, size.workerRequests, record, progress);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+progress('');
+const output = table();
+process.stdout.write(`\n${output}\n\n${JSON.stringify(machine)} in ${((Date.now() - began) / 1000).toFixed(0)} s\n`);
+writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify({ machine, command: `npm run bench${quick ? ' -- --quick' : ''}`, at: new Date().toISOString(), rows }, null, 2)}\n`);

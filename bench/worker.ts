@@ -1,0 +1,100 @@
+import { createServer } from 'node:http';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { Miniflare } from 'miniflare';
+import type { Row } from './run.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** The same trivial handler three ways, so the difference in wall time and bundle is the instrumentation's. */
+const handler = `const handler = { async fetch(request) { return new Response('ok ' + new URL(request.url).pathname); } };`;
+const variants: Record<string, (sink: string) => string> = {
+  uninstrumented: () => `${handler}\nexport default handler;`,
+  seam: (sink) => `import { instrument } from '@seam/worker-exporter';\n${handler}\nexport default instrument(handler, () => ({ service: { name: 'bench' }, exporter: { url: '${sink}' } }));`,
+  'otel-cf-workers': (sink) => `import { instrument } from '@microlabs/otel-cf-workers';\n${handler}\nexport default instrument(handler, () => ({ service: { name: 'bench' }, exporter: { url: '${sink}' } }));`,
+};
+
+async function bundle(entry: string, outfile: string): Promise<{ code: string; gzipBytes: number }> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    // As the example's build: workerd takes packages' worker/browser builds; node: built-ins come from nodejs_compat.
+    conditions: ['workerd', 'worker', 'browser', 'import'],
+    mainFields: ['browser', 'module', 'main'],
+    external: ['node:*'],
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+    absWorkingDir: root,
+  });
+  const code = readFileSync(outfile, 'utf8');
+  return { code, gzipBytes: gzipSync(code).length };
+}
+
+/**
+ * Section 5: per-request wall time in workerd (miniflare) and minified+gzip bundle size, for the
+ * uninstrumented handler (the reference), Seam's `instrument`, and `@microlabs/otel-cf-workers`.
+ * Spans are exported to a loopback sink that answers 200.
+ */
+export async function workerBenchmarks(work: string, requests: number, record: (row: Omit<Row, 'ratio'>) => void, progress: (text: string) => void): Promise<void> {
+  const sink = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  const address = sink.address();
+  const sinkUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1/traces`;
+  const results = new Map<string, { ms: number; gzipBytes: number } | { error: string }>();
+  try {
+    for (const [name, source] of Object.entries(variants)) {
+      progress(`worker: ${name}`);
+      try {
+        const entry = join(work, `worker-${name}.ts`);
+        writeFileSync(entry, source(sinkUrl));
+        const { code, gzipBytes } = await bundle(entry, join(work, `worker-${name}.js`));
+        const mf = new Miniflare({ modules: true, script: code, compatibilityDate: '2026-07-01', compatibilityFlags: ['nodejs_compat'] });
+        try {
+          const times: number[] = [];
+          for (let i = 0; i < requests + 20; i++) {
+            const start = performance.now();
+            const response = await mf.dispatchFetch(`http://localhost/item/${i}`);
+            await response.text();
+            // The first requests warm up the isolate and the JIT.
+            if (i >= 20) times.push(performance.now() - start);
+          }
+          times.sort((a, b) => a - b);
+          results.set(name, { ms: times[Math.floor(times.length / 2)]!, gzipBytes });
+        } finally {
+          await mf.dispose();
+        }
+      } catch (error) {
+        results.set(name, { error: (error as Error).message.split('\n')[0]! });
+      }
+    }
+    const example = await bundle(join(root, 'worker-exporter/example/src/index.ts'), join(work, 'worker-example.js'));
+    const reference = results.get('uninstrumented');
+    if (!reference || 'error' in reference) throw new Error(`the uninstrumented worker did not run: ${reference && 'error' in reference ? reference.error : ''}`);
+    for (const name of ['seam', 'otel-cf-workers']) {
+      const result = results.get(name)!;
+      if ('error' in result) {
+        record({ section: '5 worker', metric: `${name}: did not bundle or run (${result.error})`, value: NaN, unit: '', reference: 'uninstrumented handler', referenceValue: reference.ms });
+        continue;
+      }
+      record({ section: '5 worker', metric: `${name}: wall time per request, median of ${requests}`, value: result.ms, unit: 'ms', reference: 'uninstrumented handler', referenceValue: reference.ms });
+      record({ section: '5 worker', metric: `${name}: bundle, minified + gzip`, value: result.gzipBytes / 1024, unit: 'KiB', reference: 'uninstrumented handler', referenceValue: reference.gzipBytes / 1024 });
+    }
+    const cf = results.get('otel-cf-workers');
+    if (cf && !('error' in cf)) {
+      record({ section: '5 worker', metric: 'example gateway (auth, mapping, propagation), minified + gzip', value: example.gzipBytes / 1024, unit: 'KiB', reference: 'otel-cf-workers handler bundle', referenceValue: cf.gzipBytes / 1024 });
+    }
+  } finally {
+    await new Promise((resolve) => sink.close(resolve));
+  }
+}
