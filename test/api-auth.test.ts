@@ -29,11 +29,13 @@ async function get(path: string, token?: string): Promise<{ status: number; body
 beforeAll(async () => {
   const pair = await generateKeyPair('ES256');
   privateKey = pair.privateKey;
-  // The API reads these from the environment (see collector/src/api/access.ts); the test owns its process.
-  process.env.SEAM_API_TENANTS = JSON.stringify({ [hashToken('team-token')]: ['default'] });
-  process.env.SEAM_API_JWKS = JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'test-key', alg: 'ES256' }] });
-  process.env.SEAM_API_JWT_ISSUER = issuer;
-  collector = await startTestCollector({ SEAM_AUTH: 'on', SEAM_TOKEN_HASHES: hashToken('admin-token') });
+  collector = await startTestCollector({
+    SEAM_AUTH: 'on',
+    SEAM_TOKEN_HASHES: hashToken('admin-token'),
+    SEAM_API_TENANTS: JSON.stringify({ [hashToken('team-token')]: ['default'] }),
+    SEAM_API_JWKS: JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'test-key', alg: 'ES256' }] }),
+    SEAM_API_JWT_ISSUER: issuer,
+  });
   const admin = { authorization: 'Bearer admin-token' };
   for (const body of scenarioBodies('zipkin', 'allowed_200')) expect((await postJson(collector.url('zipkin', '/api/v2/spans'), body, admin)).status).toBeLessThan(300);
   const edge = {

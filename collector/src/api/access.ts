@@ -1,12 +1,12 @@
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { hashToken } from '../auth/bearer.ts';
+import { createJwtVerifier, looksLikeJwt } from '../auth/jwt.ts';
 import { ConfigError } from '../config/load.ts';
 import type { SeamConfig } from '../config/schema.ts';
 import type { Scope } from './queries/run.ts';
 
 /**
  * Who may read the query API, beyond the collector-wide bearer tokens: per-token tenant scopes and JWTs
- * from an identity provider. Settings come from `config.api` when present, else from the environment.
+ * from an identity provider, from `config.api` (`SEAM_API_*` variables).
  */
 export interface AccessSettings {
   /** SHA-256 hex of a token → the namespaces or services it may read. Such tokens are API-only. */
@@ -21,18 +21,13 @@ export interface AccessSettings {
 
 export type Verdict = { ok: true; scope: Scope } | { ok: false; status: 401 | 403; message: string };
 
-export function readAccessSettings(config: SeamConfig, env: NodeJS.ProcessEnv = process.env): AccessSettings {
-  const fromConfig = (config as { api?: Partial<Record<keyof AccessSettings, unknown>> }).api ?? {};
-  const pick = (key: keyof AccessSettings, variable: string) => {
-    const value = fromConfig[key] ?? env[variable];
-    return typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value);
-  };
+export function readAccessSettings(config: SeamConfig): AccessSettings {
   return {
-    tenants: parseTenants(pick('tenants', 'SEAM_API_TENANTS')),
-    jwks: pick('jwks', 'SEAM_API_JWKS'),
-    jwtIssuer: pick('jwtIssuer', 'SEAM_API_JWT_ISSUER'),
-    jwtAudience: pick('jwtAudience', 'SEAM_API_JWT_AUDIENCE'),
-    tenantClaim: pick('tenantClaim', 'SEAM_API_TENANT_CLAIM') || 'seam_namespaces',
+    tenants: parseTenants(config.api.tenants),
+    jwks: config.api.jwks,
+    jwtIssuer: config.api.jwtIssuer,
+    jwtAudience: config.api.jwtAudience,
+    tenantClaim: config.api.tenantClaim || 'seam_namespaces',
   };
 }
 
@@ -62,24 +57,14 @@ function parseTenants(text: string): Record<string, string[]> {
  * `collectorRefusal` is the collector's own bearer check: null when the header is acceptable.
  */
 export function createApiGuard(settings: AccessSettings, collectorRefusal: (authorization: string | undefined) => string | null) {
-  let keys: JWTVerifyGetKey | undefined;
-  if (settings.jwks !== '') {
-    try {
-      keys = settings.jwks.trimStart().startsWith('{') ? createLocalJWKSet(JSON.parse(settings.jwks)) : createRemoteJWKSet(new URL(settings.jwks));
-    } catch (error) {
-      throw new ConfigError(`SEAM_API_JWKS must be a JWKS JSON document or its https URL: ${(error as Error).message}`);
-    }
-  }
+  const verifyJwt = createJwtVerifier({ jwks: settings.jwks, issuer: settings.jwtIssuer, audience: settings.jwtAudience });
   return async (authorization: string | undefined): Promise<Verdict> => {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
     const tenant = token === undefined ? undefined : settings.tenants[hashToken(token)];
     if (tenant) return { ok: true, scope: tenant };
-    if (token !== undefined && keys && token.split('.').length === 3 && collectorRefusal(authorization) !== null) {
+    if (token !== undefined && verifyJwt && looksLikeJwt(token) && collectorRefusal(authorization) !== null) {
       try {
-        const { payload } = await jwtVerify(token, keys, {
-          ...(settings.jwtIssuer ? { issuer: settings.jwtIssuer } : {}),
-          ...(settings.jwtAudience ? { audience: settings.jwtAudience } : {}),
-        });
+        const payload = await verifyJwt(token);
         return { ok: true, scope: claimScope(payload[settings.tenantClaim]) };
       } catch (error) {
         return { ok: false, status: 401, message: `the JWT was rejected (${(error as Error).message}); get a fresh token from your identity provider` };

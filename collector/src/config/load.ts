@@ -4,7 +4,7 @@ import { defaultConfig, environmentVariables, type SeamConfig } from './schema.t
 
 export class ConfigError extends Error {}
 
-const enums: Record<string, string[]> = { auth: ['auto', 'on', 'off'] };
+const enums: Record<string, string[]> = { auth: ['auto', 'on', 'off'], receiverAuth: ['same', 'off'] };
 
 /**
  * Defaults, then the optional YAML/JSON file (`seam start --config`), then environment variables.

@@ -10,9 +10,26 @@ export interface SeamConfig {
   clickhouse: { url: string; user: string; password: string; database: string; cluster: string };
   /** `auto`: credentials optional while every listener is on loopback, required otherwise. */
   auth: 'auto' | 'on' | 'off';
+  /**
+   * `same`: receivers demand what `auth` demands. `off`: receivers take unauthenticated data while the
+   * API still requires credentials — for meshes whose Envoy exporters (Zipkin, access logs) cannot send
+   * a token; protect the receiver ports with a NetworkPolicy instead.
+   */
+  receiverAuth: 'same' | 'off';
   /** SHA-256 (hex) of the bearer tokens accepted on every listener; several at once allow rotation. */
   tokenHashes: string[];
   retentionDays: number;
+  /** Who may read the query API beyond the bearer tokens: tenant tokens and JWTs (JWTs also authenticate receivers). */
+  api: {
+    /** JSON map of a token's SHA-256 hex to the namespaces or services it may read. */
+    tenants: string;
+    /** A JWKS document (inline JSON) or the URL serving it; empty disables JWTs. */
+    jwks: string;
+    jwtIssuer: string;
+    jwtAudience: string;
+    /** The JWT claim listing the holder's namespaces. */
+    tenantClaim: string;
+  };
   limits: DecodeLimits & { maxBodyBytes: number };
   writer: WriterOptions;
   /** Per-client (bearer token, else source address) ingest limit; 429 / RESOURCE_EXHAUSTED past it. */
@@ -32,8 +49,10 @@ export const defaultConfig: SeamConfig = {
   dataDir: './data',
   clickhouse: { url: '', user: 'default', password: '', database: 'default', cluster: '' },
   auth: 'auto',
+  receiverAuth: 'same',
   tokenHashes: [],
   retentionDays: 30,
+  api: { tenants: '', jwks: '', jwtIssuer: '', jwtAudience: '', tenantClaim: 'seam_namespaces' },
   limits: { ...defaultDecodeLimits, maxBodyBytes: 20 * 1024 * 1024 },
   writer: defaultWriterOptions,
   rateLimit: defaultRateLimitOptions,
@@ -54,6 +73,12 @@ export const environmentVariables: Record<string, string> = {
   CLICKHOUSE_PASSWORD: 'clickhouse.password',
   CLICKHOUSE_DATABASE: 'clickhouse.database',
   SEAM_AUTH: 'auth',
+  SEAM_RECEIVER_AUTH: 'receiverAuth',
   SEAM_TOKEN_HASHES: 'tokenHashes',
   SEAM_RETENTION_DAYS: 'retentionDays',
+  SEAM_API_TENANTS: 'api.tenants',
+  SEAM_API_JWKS: 'api.jwks',
+  SEAM_API_JWT_ISSUER: 'api.jwtIssuer',
+  SEAM_API_JWT_AUDIENCE: 'api.jwtAudience',
+  SEAM_API_TENANT_CLAIM: 'api.tenantClaim',
 };

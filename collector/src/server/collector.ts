@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import { checkBearer } from '../auth/bearer.ts';
+import { createCredentialCheck } from '../auth/credentials.ts';
+import { createJwtVerifier } from '../auth/jwt.ts';
+import { readAccessSettings } from '../api/access.ts';
 import { authRequired } from '../auth/policy.ts';
 import type { SeamConfig } from '../config/schema.ts';
 import { BatchWriter } from '../exporter/batch-writer.ts';
@@ -37,7 +40,8 @@ export interface StartHooks {
 }
 
 export async function startCollector(config: SeamConfig, log: (line: string) => void = console.log, hooks: StartHooks = {}): Promise<RunningCollector> {
-  const required = authRequired(config);
+  const access = readAccessSettings(config);
+  const required = authRequired(config, access.jwks !== '');
   if (config.auth === 'off') log('warning: SEAM_AUTH=off — every listener accepts unauthenticated requests');
   const opened = await openStore({
     url: config.clickhouse.url || undefined,
@@ -65,9 +69,13 @@ export async function startCollector(config: SeamConfig, log: (line: string) => 
     const verdict = checkBearer(header, config.tokenHashes);
     return verdict === 'ok' ? null : verdict === 'missing' ? 'missing bearer token; send Authorization: Bearer <token>' : 'the bearer token is not valid';
   };
+  const checkCredentials = createCredentialCheck(config.tokenHashes, createJwtVerifier({ jwks: access.jwks, issuer: access.jwtIssuer, audience: access.jwtAudience }));
+  const receiversRequire = required && config.receiverAuth === 'same';
+  if (required && !receiversRequire) log('warning: SEAM_RECEIVER_AUTH=off — the receivers accept unauthenticated data; the API still requires credentials');
+  const refuseIngest = async (header: string | undefined) => (receiversRequire ? checkCredentials(header) : null);
   const guardReceiver = (app: FastifyInstance) =>
     app.addHook('onRequest', async (request, reply) => {
-      const refusal = refuse(request.headers.authorization);
+      const refusal = await refuseIngest(request.headers.authorization);
       if (refusal) {
         reply.header('www-authenticate', 'Bearer realm="seam"');
         return sendOtlpError(request, reply, 401, refusal);
@@ -90,7 +98,7 @@ export async function startCollector(config: SeamConfig, log: (line: string) => 
     pipeline,
     limits,
     maxMessageBytes: limits.maxBodyBytes,
-    authenticate: async (metadata) => refuse(metadata.get('authorization')[0]?.toString()),
+    authenticate: (metadata) => refuseIngest(metadata.get('authorization')[0]?.toString()),
   });
 
   const listen = async (name: string, app: FastifyInstance, port: number) => {
