@@ -1,3 +1,4 @@
+import { logColumns, spanColumns } from '../collector/src/exporter/rows.ts';
 import type { Store } from '../collector/src/store/open.ts';
 import { generateTraffic } from '../test/generator/traffic.ts';
 import { generatorRows } from './payloads.ts';
@@ -28,7 +29,8 @@ export async function loadQueryData(store: Store, targetSpans: number, progress:
       const { table, rows } = generatorRows(batch.receiver, batch.body);
       byTable[table].push(...rows);
     }
-    for (const [table, rows] of Object.entries(byTable)) if (rows.length > 0) await store.insertJsonRows(table, Buffer.from(`${rows.join('\n')}\n`));
+    if (byTable.otel_traces.length > 0) await store.insertRows('otel_traces', spanColumns, Buffer.from(`${byTable.otel_traces.join('\n')}\n`));
+    if (byTable.otel_logs.length > 0) await store.insertRows('otel_logs', logColumns, Buffer.from(`${byTable.otel_logs.join('\n')}\n`));
     spans += byTable.otel_traces.length;
     progress(`query data: ${spans.toLocaleString('en-US')} / ${targetSpans.toLocaleString('en-US')} spans`);
   }

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -17,9 +18,10 @@ const variants: Record<string, (sink: string) => string> = {
   'otel-cf-workers': (sink) => `import { instrument } from '@microlabs/otel-cf-workers';\n${handler}\nexport default instrument(handler, () => ({ service: { name: 'bench' }, exporter: { url: '${sink}' } }));`,
 };
 
-async function bundle(entry: string, outfile: string): Promise<{ code: string; gzipBytes: number }> {
+/** Bundles `entry` (a file path, or source text resolved from the repository root) the way the example's build does. */
+async function bundle(entry: { path: string } | { source: string }, outfile: string): Promise<{ code: string; gzipBytes: number }> {
   await build({
-    entryPoints: [entry],
+    ...('path' in entry ? { entryPoints: [entry.path] } : { stdin: { contents: entry.source, resolveDir: root, loader: 'ts' as const } }),
     outfile,
     bundle: true,
     format: 'esm',
@@ -28,7 +30,8 @@ async function bundle(entry: string, outfile: string): Promise<{ code: string; g
     // As the example's build: workerd takes packages' worker/browser builds; node: built-ins come from nodejs_compat.
     conditions: ['workerd', 'worker', 'browser', 'import'],
     mainFields: ['browser', 'module', 'main'],
-    external: ['node:*'],
+    // As wrangler does under nodejs_compat: Node built-ins, with or without the node: prefix, come from workerd.
+    external: ['node:*', ...builtinModules],
     minify: true,
     legalComments: 'none',
     logLevel: 'silent',
@@ -56,9 +59,7 @@ export async function workerBenchmarks(work: string, requests: number, record: (
     for (const [name, source] of Object.entries(variants)) {
       progress(`worker: ${name}`);
       try {
-        const entry = join(work, `worker-${name}.ts`);
-        writeFileSync(entry, source(sinkUrl));
-        const { code, gzipBytes } = await bundle(entry, join(work, `worker-${name}.js`));
+        const { code, gzipBytes } = await bundle({ source: source(sinkUrl) }, join(work, `worker-${name}.js`));
         const mf = new Miniflare({ modules: true, script: code, compatibilityDate: '2026-07-01', compatibilityFlags: ['nodejs_compat'] });
         try {
           const times: number[] = [];
@@ -78,7 +79,7 @@ export async function workerBenchmarks(work: string, requests: number, record: (
         results.set(name, { error: (error as Error).message.split('\n')[0]! });
       }
     }
-    const example = await bundle(join(root, 'worker-exporter/example/src/index.ts'), join(work, 'worker-example.js'));
+    const example = await bundle({ path: join(root, 'worker-exporter/example/src/index.ts') }, join(work, 'worker-example.js'));
     const reference = results.get('uninstrumented');
     if (!reference || 'error' in reference) throw new Error(`the uninstrumented worker did not run: ${reference && 'error' in reference ? reference.error : ''}`);
     for (const name of ['seam', 'otel-cf-workers']) {

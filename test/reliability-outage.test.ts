@@ -31,13 +31,13 @@ function staged(real: Store): Store {
   return {
     ...real,
     client,
-    async insertJsonRows(table, rows) {
+    async insertRows(table, columns, rows) {
       if (mode === 'down') {
-        await unreachable.exec({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, values: Readable.from([rows]) });
+        await unreachable.exec({ query: `INSERT INTO ${table} FORMAT JSONCompactEachRow`, values: Readable.from([rows]) });
         return;
       }
       if (mode === 'slow') await sleep(800);
-      await real.insertJsonRows(table, rows);
+      await real.insertRows(table, columns, rows);
     },
     close: async () => {
       await unreachable.close();

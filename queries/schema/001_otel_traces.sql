@@ -5,7 +5,9 @@
 -- ORDER BY (TraceId, Timestamp): Seam reads this table almost only by trace id (API, Grafana trace view,
 -- investigate); analytics run on the small derived tables. Ordering by trace id makes a trace one
 -- contiguous range per part, and the trace-id lookup table narrows the partitions (days) to read.
--- Time-window scans still prune by the daily partition.
+-- Time-window scans still prune by the daily partition. The exporter's TraceId bloom filter is
+-- redundant with this key, and its bloom filter over every attribute value costs more at insert than
+-- it saves: Seam's lookups by subject, ray id and request id have their own columns and indexes.
 CREATE TABLE IF NOT EXISTS {{local otel_traces}} {{on_cluster}}
 (
     Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),
@@ -56,10 +58,8 @@ CREATE TABLE IF NOT EXISTS {{local otel_traces}} {{on_cluster}}
     RequestId String CODEC(ZSTD(1)),
     -- Retention counts from arrival, so spans with old or skewed clocks are kept as long as any others.
     InsertedAt DateTime DEFAULT now() CODEC(Delta(4), ZSTD(1)),
-    INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_duration Duration TYPE minmax GRANULARITY 1,
     INDEX idx_subject Subject TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_ray RayId TYPE bloom_filter(0.01) GRANULARITY 1,

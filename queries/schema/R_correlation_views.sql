@@ -32,67 +32,78 @@ FROM
 -- One row per edge ↔ mesh trace pair, strongest method first: same trace id; the Cloudflare ray id;
 -- the request id the edge set; or the same subject entering the mesh within the identity window of the
 -- edge's subrequest, only when that match is unique both ways and neither side has a stronger link.
+-- Keys are paired by grouping, not by a join, and identity keys by time bucket (a mesh key also joins
+-- the neighbouring buckets), so a busy subject does not pair every request with every other.
 CREATE OR REPLACE VIEW seam_links {{on_cluster}} AS
 WITH
     traces AS (
         SELECT TraceId, min(Start) AS Start, sum(EdgeRequests) AS edge, sum(MeshEntries) AS mesh,
-               max(EdgeService) AS edgeService, max(MeshService) AS meshService,
-               max(EdgeSubject) AS edgeSubject, max(MeshSubject) AS meshSubject
+               max(EdgeService) AS edgeService, max(MeshService) AS meshService, max(EdgeSubject) AS edgeSubject
         FROM {{sharded seam_trace_summary}}
         GROUP BY TraceId
-    ),
-    keyed AS (
-        SELECT e.Method AS method, e.TraceId AS edgeTrace, m.TraceId AS meshTrace,
-               abs(dateDiff('millisecond', e.Timestamp, m.Timestamp)) AS gapMs
-        FROM (SELECT DISTINCT Method, Key, TraceId, Timestamp FROM {{sharded seam_join_keys}} WHERE Side = 'edge') AS e
-        INNER JOIN (SELECT DISTINCT Method, Key, TraceId, Timestamp FROM {{sharded seam_join_keys}} WHERE Side = 'mesh') AS m
-            ON e.Method = m.Method AND e.Key = m.Key
-        WHERE e.TraceId != m.TraceId
-    ),
-    strong AS (
-        SELECT TraceId AS edgeTrace, TraceId AS meshTrace, 'trace_id' AS method, 1.0 AS confidence
-        FROM traces WHERE edge > 0 AND mesh > 0
-        UNION ALL
-        SELECT edgeTrace, meshTrace, method, if(method = 'cf_ray', 0.99, 0.95) AS confidence
-        FROM keyed WHERE method IN ('cf_ray', 'request_id')
-    ),
-    candidates AS (
-        SELECT edgeTrace, meshTrace, min(keyed.gapMs) AS bestGapMs
-        FROM keyed
-        WHERE method = 'identity_time' AND keyed.gapMs <= {{identity_window_ms}}
-          AND edgeTrace NOT IN (SELECT edgeTrace FROM strong)
-          AND meshTrace NOT IN (SELECT meshTrace FROM strong)
-        GROUP BY edgeTrace, meshTrace
-    ),
-    unique AS (
-        SELECT edgeTrace, meshTrace, 'identity_time' AS method,
-               round(0.9 - 0.3 * bestGapMs / {{identity_window_ms}}, 3) AS confidence
-        FROM candidates
-        WHERE edgeTrace IN (SELECT edgeTrace FROM candidates GROUP BY edgeTrace HAVING count() = 1)
-          AND meshTrace IN (SELECT meshTrace FROM candidates GROUP BY meshTrace HAVING count() = 1)
-    ),
-    best AS (
-        SELECT edgeTrace, meshTrace, argMin(linkMethod, rank) AS method, max(linkConfidence) AS confidence
-        FROM
-        (
-            SELECT edgeTrace, meshTrace, method AS linkMethod, confidence AS linkConfidence,
-                   indexOf(['trace_id', 'cf_ray', 'request_id', 'identity_time'], method) AS rank
-            FROM (SELECT * FROM strong UNION ALL SELECT * FROM unique)
-        )
-        GROUP BY edgeTrace, meshTrace
     )
 SELECT
-    e.Start AS Timestamp,
-    b.edgeTrace AS EdgeTraceId,
-    b.meshTrace AS MeshTraceId,
-    b.method AS Method,
-    b.confidence AS Confidence,
-    e.edgeService AS EdgeService,
+    t.Start AS Timestamp,
+    l.edgeTrace AS EdgeTraceId,
+    l.meshTrace AS MeshTraceId,
+    l.method AS Method,
+    l.confidence AS Confidence,
+    t.edgeService AS EdgeService,
     m.meshService AS MeshService,
-    e.edgeSubject AS Subject
-FROM best AS b
-INNER JOIN traces AS e ON e.TraceId = b.edgeTrace
-INNER JOIN traces AS m ON m.TraceId = b.meshTrace;
+    t.edgeSubject AS Subject
+FROM
+(
+    SELECT edgeTrace, meshTrace, argMin(method, rank) AS method, argMin(confidence, rank) AS confidence
+    FROM
+    (
+        SELECT edgeTrace, meshTrace, method, rank, confidence,
+               count() OVER (PARTITION BY edgeTrace, rank = 4) AS edgeCandidates,
+               count() OVER (PARTITION BY meshTrace, rank = 4) AS meshCandidates
+        FROM
+        (
+            SELECT edgeTrace, meshTrace, method, rank,
+                   multiIf(rank = 1, 1.0, rank = 2, 0.99, rank = 3, 0.95, round(0.9 - 0.3 * gapMs / {{identity_window_ms}}, 3)) AS confidence,
+                   min(rank) OVER (PARTITION BY edgeTrace) AS edgeBest,
+                   min(rank) OVER (PARTITION BY meshTrace) AS meshBest
+            FROM
+            (
+                SELECT edgeTrace, meshTrace, method, indexOf(['trace_id', 'cf_ray', 'request_id', 'identity_time'], method) AS rank, min(gapMs) AS gapMs
+                FROM
+                (
+                    SELECT TraceId AS edgeTrace, TraceId AS meshTrace, 'trace_id' AS method, 0 AS gapMs
+                    FROM traces WHERE edge > 0 AND mesh > 0
+                    UNION ALL
+                    SELECT e.1 AS edgeTrace, m.1 AS meshTrace, method, abs(dateDiff('millisecond', e.2, m.2)) AS gapMs
+                    FROM
+                    (
+                        SELECT Method AS method, Key, bucket,
+                               groupUniqArrayIf((TraceId, Timestamp), Side = 'edge') AS edges,
+                               groupUniqArrayIf((TraceId, Timestamp), Side = 'mesh') AS meshes
+                        FROM
+                        (
+                            SELECT Method, Key, Side, TraceId, Timestamp,
+                                   if(Method = 'identity_time', intDiv(toUnixTimestamp64Milli(Timestamp), {{identity_window_ms}}), 0) AS home,
+                                   arrayJoin(if(Method = 'identity_time' AND Side = 'mesh', [home - 1, home, home + 1], [home])) AS bucket
+                            FROM {{sharded seam_join_keys}}
+                        )
+                        GROUP BY Method, Key, bucket
+                        HAVING notEmpty(edges) AND notEmpty(meshes)
+                    )
+                    ARRAY JOIN edges AS e
+                    ARRAY JOIN meshes AS m
+                    WHERE e.1 != m.1
+                )
+                GROUP BY edgeTrace, meshTrace, method
+                HAVING rank < 4 OR gapMs <= {{identity_window_ms}}
+            )
+        )
+        WHERE rank < 4 OR (edgeBest = 4 AND meshBest = 4)
+    )
+    WHERE rank < 4 OR (edgeCandidates = 1 AND meshCandidates = 1)
+    GROUP BY edgeTrace, meshTrace
+) AS l
+INNER JOIN traces AS t ON t.TraceId = l.edgeTrace
+INNER JOIN traces AS m ON m.TraceId = l.meshTrace;
 
 -- Identity_time candidates that were dropped because they were not unique, for `seam_links` users
 -- who want to see how many edge requests stayed unlinked for that reason.
@@ -135,7 +146,9 @@ LEFT JOIN
 ) AS l ON l.EdgeTraceId = s.TraceId
 SETTINGS join_use_nulls = 0;
 
--- Where the edge and the mesh disagree, one row per (kind, edge request, mesh request).
+-- Where the edge and the mesh disagree, one row per (kind, edge request, mesh request). Every mesh
+-- request is read once with its link (if any), and the kinds it shows are unrolled from one array, so
+-- the links are computed once per query.
 CREATE OR REPLACE VIEW seam_mismatches {{on_cluster}} AS
 WITH
     traces AS (
@@ -154,54 +167,40 @@ WITH
         FROM (SELECT TraceId, Timestamp AS ts, Decision AS decision, Reason AS reason, Policy AS policy FROM seam_decision_points WHERE Layer != 'edge')
         GROUP BY TraceId
     ),
-    pairs AS (
-        SELECT e.Start AS ts, e.TraceId AS edgeTrace, l.MeshTraceId AS meshTrace, l.Method AS method,
-               e.edgeSubject AS edgeSubject, m.meshSubject AS meshSubject, e.edgeDecision AS edgeDecision,
-               e.edgeReason AS edgeReason, v.meshDecision = 'deny' AS meshDenied, e.edgeService AS edgeService,
-               m.meshService AS meshService, e.edgeKey AS edgeKey
-        FROM seam_links AS l
-        INNER JOIN traces AS e ON e.TraceId = l.EdgeTraceId
-        INNER JOIN traces AS m ON m.TraceId = l.MeshTraceId
-        LEFT JOIN meshVerdicts AS v ON v.TraceId = l.MeshTraceId
-    ),
-    keys AS (
-        SELECT KeyId, min(FirstSeen) AS firstSeen FROM {{sharded seam_keys}} GROUP BY KeyId
-    ),
-    found AS (
-        SELECT 'edge_allow_mesh_deny' AS kind, ts, edgeTrace, meshTrace, edgeSubject AS subject, edgeDecision, edgeReason, edgeService, meshService, edgeKey
-        FROM pairs WHERE edgeDecision = 'allow' AND meshDenied = 1
-        UNION ALL
-        SELECT 'edge_deny_mesh_reached', ts, edgeTrace, meshTrace, edgeSubject, edgeDecision, edgeReason, edgeService, meshService, edgeKey
-        FROM pairs WHERE edgeDecision = 'deny'
-        UNION ALL
-        SELECT 'identity_mismatch', ts, edgeTrace, meshTrace, edgeSubject, edgeDecision, edgeReason, edgeService, meshService, edgeKey
-        FROM pairs WHERE edgeSubject != '' AND meshSubject != '' AND edgeSubject != meshSubject
-        UNION ALL
-        SELECT 'broken_propagation', ts, edgeTrace, meshTrace, edgeSubject, edgeDecision, edgeReason, edgeService, meshService, edgeKey
-        FROM pairs WHERE method != 'trace_id'
-        UNION ALL
-        SELECT 'stale_key', t.Start, t.TraceId, '', t.edgeSubject, t.edgeDecision, t.edgeReason, t.edgeService, '', t.edgeKey
-        FROM traces AS t INNER JOIN keys AS k ON k.KeyId = t.edgeKey
-        WHERE t.edge > 0 AND t.edgeKey != '' AND dateDiff('second', k.firstSeen, t.Start) > {{key_rotation_hours}} * 3600
-        UNION ALL
-        SELECT 'mesh_without_edge', t.Start, t.TraceId, t.TraceId, t.meshSubject, '', '', '', t.meshService, ''
-        FROM traces AS t
-        WHERE t.mesh > 0 AND t.edge = 0 AND t.TraceId NOT IN (SELECT MeshTraceId FROM seam_links)
+    meshSide AS (
+        SELECT m.TraceId AS meshTrace, m.Start AS meshStart, m.edge AS sameTraceEdge, m.meshService AS meshService,
+               m.meshSubject AS meshSubject, l.EdgeTraceId AS edgeTrace, l.Method AS method
+        FROM traces AS m
+        LEFT JOIN seam_links AS l ON l.MeshTraceId = m.TraceId
+        WHERE m.mesh > 0
     )
 SELECT
-    f.kind AS Kind,
-    f.ts AS Timestamp,
-    f.edgeTrace AS TraceId,
-    f.meshTrace AS MeshTraceId,
-    f.subject AS Subject,
-    f.edgeDecision AS EdgeDecision,
-    f.edgeReason AS EdgeReason,
-    if(f.meshTrace = '', '', v.meshDecision) AS MeshDecision,
-    if(f.meshTrace = '', '', v.meshReason) AS MeshReason,
-    if(f.meshTrace = '', '', v.meshPolicy) AS MeshPolicy,
-    f.edgeService AS EdgeService,
-    f.meshService AS MeshService,
-    f.edgeKey AS KeyId
-FROM found AS f
-LEFT JOIN meshVerdicts AS v ON v.TraceId = f.meshTrace
+    kind AS Kind,
+    if(kind = 'mesh_without_edge', p.meshStart, e.Start) AS Timestamp,
+    if(kind = 'mesh_without_edge', p.meshTrace, p.edgeTrace) AS TraceId,
+    p.meshTrace AS MeshTraceId,
+    if(kind = 'mesh_without_edge', p.meshSubject, e.edgeSubject) AS Subject,
+    e.edgeDecision AS EdgeDecision,
+    e.edgeReason AS EdgeReason,
+    v.meshDecision AS MeshDecision,
+    v.meshReason AS MeshReason,
+    v.meshPolicy AS MeshPolicy,
+    e.edgeService AS EdgeService,
+    p.meshService AS MeshService,
+    e.edgeKey AS KeyId
+FROM meshSide AS p
+LEFT JOIN traces AS e ON e.TraceId = p.edgeTrace
+LEFT JOIN meshVerdicts AS v ON v.TraceId = p.meshTrace
+ARRAY JOIN arrayFilter(k -> k != '', [
+    if(p.edgeTrace = '' AND p.sameTraceEdge = 0, 'mesh_without_edge', ''),
+    if(p.edgeTrace != '' AND e.edgeDecision = 'allow' AND v.meshDecision = 'deny', 'edge_allow_mesh_deny', ''),
+    if(p.edgeTrace != '' AND e.edgeDecision = 'deny', 'edge_deny_mesh_reached', ''),
+    if(p.edgeTrace != '' AND e.edgeSubject != '' AND p.meshSubject != '' AND e.edgeSubject != p.meshSubject, 'identity_mismatch', ''),
+    if(p.edgeTrace != '' AND p.method != 'trace_id', 'broken_propagation', '')
+]) AS kind
+UNION ALL
+SELECT 'stale_key', t.Start, t.TraceId, '', t.edgeSubject, t.edgeDecision, t.edgeReason, '', '', '', t.edgeService, '', t.edgeKey
+FROM traces AS t
+INNER JOIN (SELECT KeyId, min(FirstSeen) AS firstSeen FROM {{sharded seam_keys}} GROUP BY KeyId) AS k ON k.KeyId = t.edgeKey
+WHERE t.edge > 0 AND t.edgeKey != '' AND dateDiff('second', k.firstSeen, t.Start) > {{key_rotation_hours}} * 3600
 SETTINGS join_use_nulls = 0;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Store } from '../store/open.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { SpoolFull, type Spool, type SpooledBatch } from './spool.ts';
+import { logColumns, rowValues, spanColumns } from './rows.ts';
 
 export interface WriterOptions {
   /** Rows per insert; a table's queue is flushed as soon as it holds this many. */
@@ -60,6 +61,8 @@ const identity: Record<Table, { sql: string; of(row: Record<string, unknown>): s
     of: (row) => `${String(row.TraceId)} ${String(row.SpanId)} ${String(row.Timestamp)} ${createHash('md5').update(String(row.Body)).digest('hex')}`,
   },
 };
+
+const columnsOf: Record<Table, readonly string[]> = { otel_traces: spanColumns, otel_logs: logColumns };
 
 const int64Max = 2n ** 63n - 1n;
 const traceIdsPerCheck = 1000;
@@ -220,10 +223,10 @@ export class BatchWriter {
   }
 
   /** Resolves true once inserted, false if ClickHouse refused or failed; never rejects. */
-  private async insert(table: string, body: Buffer, rows: number): Promise<boolean> {
+  private async insert(table: Table, body: Buffer, rows: number): Promise<boolean> {
     const started = performance.now();
     try {
-      await this.store.insertJsonRows(table, body);
+      await this.store.insertRows(table, columnsOf[table], body);
     } catch {
       this.countFailed({ table });
       return false;
@@ -250,9 +253,11 @@ export class BatchWriter {
         batch.settling = undefined;
         if (!landed) {
           const body = await this.spool.read(batch);
-          const fresh = await this.notYetStored(batch.table as Table, body);
-          this.countSkipped({ table: batch.table }, batch.rows - fresh.length);
-          if (fresh.length > 0 && !(await this.insert(batch.table, Buffer.from(fresh.join('\n')), fresh.length))) {
+          // Checksummed records hold only what this writer spooled, so the table is one of ours.
+          const table = batch.table as Table;
+          const fresh = await this.notYetStored(table, body);
+          this.countSkipped({ table }, batch.rows - fresh.length);
+          if (fresh.length > 0 && !(await this.insert(table, Buffer.from(fresh.join('\n')), fresh.length))) {
             throw new Error(`ClickHouse did not take spooled batch ${batch.id}`);
           }
         }
@@ -279,7 +284,7 @@ export class BatchWriter {
   /** The lines of `body` whose rows ClickHouse does not hold yet. */
   private async notYetStored(table: Table, body: Buffer): Promise<string[]> {
     const lines = body.toString('utf8').split('\n');
-    const rows = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const rows = lines.map((line) => rowValues(columnsOf[table], line));
     const { sql, of } = identity[table];
     let lo = int64Max;
     let hi = 0n;

@@ -2,78 +2,99 @@ import type { EnrichedLog } from '../enrich/enrich-log.ts';
 import type { EnrichedSpan } from '../enrich/enrich-span.ts';
 
 /**
- * One JSONEachRow line per span for `otel_traces`. Times are nanosecond integers, which
- * DateTime64(9) reads exactly; Nested columns are written as their flattened arrays.
+ * Rows are written as JSONCompactEachRow: one JSON array per row, in the column order below. The
+ * engine parses positional arrays about twice as fast as objects with keys, and they are cheaper to
+ * serialise. Times are nanosecond integers, which DateTime64(9) reads exactly; Nested columns are
+ * written as their flattened arrays.
  */
+export const spanColumns = [
+  'Timestamp', 'TraceId', 'SpanId', 'ParentSpanId', 'TraceState', 'SpanName', 'SpanKind', 'ServiceName',
+  'ResourceAttributes', 'ScopeName', 'ScopeVersion', 'SpanAttributes', 'Duration', 'StatusCode', 'StatusMessage',
+  'Events.Timestamp', 'Events.Name', 'Events.Attributes', 'Links.TraceId', 'Links.SpanId', 'Links.TraceState', 'Links.Attributes',
+  'Layer', 'Subject', 'Issuer', 'Groups', 'KeyId', 'MappingVersion', 'Decision', 'DecisionReason', 'DecisionPolicy',
+  'DecisionEvidence', 'DryRunResult', 'DryRunPolicy', 'HttpStatus', 'JoinRole', 'RayId', 'RequestId',
+] as const;
+
+export const logColumns = [
+  'Timestamp', 'TraceId', 'SpanId', 'TraceFlags', 'SeverityText', 'SeverityNumber', 'ServiceName', 'Body',
+  'ResourceSchemaUrl', 'ResourceAttributes', 'ScopeSchemaUrl', 'ScopeName', 'ScopeVersion', 'ScopeAttributes',
+  'LogAttributes', 'Subject', 'Decision', 'DecisionReason', 'DecisionPolicy', 'HttpStatus', 'RayId', 'RequestId',
+] as const;
+
 export function spanRow(e: EnrichedSpan): string {
   const s = e.span;
-  return JSON.stringify({
-    Timestamp: s.startNs.toString(),
-    TraceId: s.traceId,
-    SpanId: s.spanId,
-    ParentSpanId: s.parentSpanId,
-    TraceState: s.traceState,
-    SpanName: s.name,
-    SpanKind: s.kind,
-    ServiceName: s.resource['service.name'] ?? '',
-    ResourceAttributes: s.resource,
-    ScopeName: s.scopeName,
-    ScopeVersion: s.scopeVersion,
-    SpanAttributes: s.attributes,
-    Duration: (s.endNs - s.startNs).toString(),
-    StatusCode: s.statusCode,
-    StatusMessage: s.statusMessage,
-    'Events.Timestamp': s.events.map((event) => event.timeNs.toString()),
-    'Events.Name': s.events.map((event) => event.name),
-    'Events.Attributes': s.events.map((event) => event.attributes),
-    'Links.TraceId': s.links.map((link) => link.traceId),
-    'Links.SpanId': s.links.map((link) => link.spanId),
-    'Links.TraceState': s.links.map((link) => link.traceState),
-    'Links.Attributes': s.links.map((link) => link.attributes),
-    Layer: e.layer,
-    Subject: e.identity.subject,
-    Issuer: e.identity.issuer,
-    Groups: e.identity.groups,
-    KeyId: e.identity.keyId,
-    MappingVersion: e.identity.mappingVersion,
-    Decision: e.decision.decision,
-    DecisionReason: e.decision.reason,
-    DecisionPolicy: e.decision.policy,
-    DecisionEvidence: e.decision.evidence,
-    DryRunResult: e.decision.dryRunResult,
-    DryRunPolicy: e.decision.dryRunPolicy,
-    HttpStatus: e.httpStatus,
-    JoinRole: e.join.role,
-    RayId: e.join.rayId,
-    RequestId: e.join.requestId,
-  });
+  return JSON.stringify([
+    s.startNs.toString(),
+    s.traceId,
+    s.spanId,
+    s.parentSpanId,
+    s.traceState,
+    s.name,
+    s.kind,
+    s.resource['service.name'] ?? '',
+    s.resource,
+    s.scopeName,
+    s.scopeVersion,
+    s.attributes,
+    (s.endNs - s.startNs).toString(),
+    s.statusCode,
+    s.statusMessage,
+    s.events.map((event) => event.timeNs.toString()),
+    s.events.map((event) => event.name),
+    s.events.map((event) => event.attributes),
+    s.links.map((link) => link.traceId),
+    s.links.map((link) => link.spanId),
+    s.links.map((link) => link.traceState),
+    s.links.map((link) => link.attributes),
+    e.layer,
+    e.identity.subject,
+    e.identity.issuer,
+    e.identity.groups,
+    e.identity.keyId,
+    e.identity.mappingVersion,
+    e.decision.decision,
+    e.decision.reason,
+    e.decision.policy,
+    e.decision.evidence,
+    e.decision.dryRunResult,
+    e.decision.dryRunPolicy,
+    e.httpStatus,
+    e.join.role,
+    e.join.rayId,
+    e.join.requestId,
+  ]);
 }
 
-/** One JSONEachRow line per log record for `otel_logs`. */
 export function logRow(e: EnrichedLog): string {
   const l = e.log;
-  return JSON.stringify({
-    Timestamp: l.timeNs.toString(),
-    TraceId: l.traceId,
-    SpanId: l.spanId,
-    TraceFlags: l.flags,
-    SeverityText: l.severityText,
-    SeverityNumber: l.severityNumber,
-    ServiceName: l.resource['service.name'] ?? '',
-    Body: l.body,
-    ResourceSchemaUrl: l.resourceSchemaUrl,
-    ResourceAttributes: l.resource,
-    ScopeSchemaUrl: l.scopeSchemaUrl,
-    ScopeName: l.scopeName,
-    ScopeVersion: l.scopeVersion,
-    ScopeAttributes: l.scopeAttributes,
-    LogAttributes: l.attributes,
-    Subject: e.subject,
-    Decision: e.verdict?.decision ?? '',
-    DecisionReason: e.verdict?.reason ?? '',
-    DecisionPolicy: e.verdict?.policy ?? '',
-    HttpStatus: e.httpStatus,
-    RayId: e.rayId,
-    RequestId: e.requestId,
-  });
+  return JSON.stringify([
+    l.timeNs.toString(),
+    l.traceId,
+    l.spanId,
+    l.flags,
+    l.severityText,
+    l.severityNumber,
+    l.resource['service.name'] ?? '',
+    l.body,
+    l.resourceSchemaUrl,
+    l.resource,
+    l.scopeSchemaUrl,
+    l.scopeName,
+    l.scopeVersion,
+    l.scopeAttributes,
+    l.attributes,
+    e.subject,
+    e.verdict?.decision ?? '',
+    e.verdict?.reason ?? '',
+    e.verdict?.policy ?? '',
+    e.httpStatus,
+    e.rayId,
+    e.requestId,
+  ]);
+}
+
+/** Reads one serialised row back as named values (for replay's already-stored check). */
+export function rowValues(columns: readonly string[], line: string): Record<string, unknown> {
+  const values = JSON.parse(line) as unknown[];
+  return Object.fromEntries(columns.map((column, i) => [column, values[i]]));
 }

@@ -21,8 +21,8 @@ export interface Store {
   readonly mode: 'embedded' | 'server';
   readonly client: ClickHouseClient;
   readonly describe: string;
-  /** Inserts newline-delimited JSON rows (JSONEachRow). */
-  insertJsonRows(table: string, rows: Buffer): Promise<void>;
+  /** Inserts newline-delimited JSON arrays (JSONCompactEachRow), one value per column in `columns`. */
+  insertRows(table: string, columns: readonly string[], rows: Buffer): Promise<void>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -51,8 +51,8 @@ async function openServer(options: StoreOptions): Promise<Store> {
     mode: 'server',
     client,
     describe: `ClickHouse server at ${redactUrl(options.url!)}`,
-    async insertJsonRows(table, rows) {
-      await client.exec({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, values: Readable.from([rows]) });
+    async insertRows(table, columns, rows) {
+      await client.exec({ query: `INSERT INTO ${table} (${columnList(columns)}) FORMAT JSONCompactEachRow`, values: Readable.from([rows]) });
     },
     async ping() {
       return (await client.ping()).success;
@@ -82,8 +82,8 @@ async function openEmbedded(dataDir: string): Promise<Store> {
     mode: 'embedded',
     client,
     describe: `embedded ClickHouse in ${path}`,
-    async insertJsonRows(table, rows) {
-      await connection.chdb.rawInsert({ table, values: rows, format: 'JSONEachRow' });
+    async insertRows(table, columns, rows) {
+      await connection.chdb.rawInsert({ table, values: rows, format: 'JSONCompactEachRow', columns: [...columns] });
     },
     async ping() {
       return !closed;
@@ -94,6 +94,14 @@ async function openEmbedded(dataDir: string): Promise<Store> {
       await client.close();
     },
   };
+}
+
+function quoteColumn(column: string): string {
+  return `\`${column}\``;
+}
+
+function columnList(columns: readonly string[]): string {
+  return columns.map(quoteColumn).join(', ');
 }
 
 function redactUrl(url: string): string {
