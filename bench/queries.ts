@@ -93,13 +93,14 @@ const refDecisionSpans = `
 const questions: { name: string; seam: string; ref: string; goal?: string }[] = [
   {
     name: '24 h decisions by group and reason',
-    seam: `SELECT g, Reason, Decision, count() AS n FROM seam_decision_points ARRAY JOIN if(empty(Groups), [''], Groups) AS g WHERE ${window} GROUP BY g, Reason, Decision ORDER BY n DESC`,
+    seam: `SELECT g, Reason, Decision, count() AS n FROM seam_decision_points_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64}) ARRAY JOIN if(empty(Groups), [''], Groups) AS g WHERE ${window} GROUP BY g, Reason, Decision ORDER BY n DESC`,
     ref: `SELECT g, reason, decision, count() AS n FROM (${refDecisionSpans}) ARRAY JOIN if(empty(groups), [''], groups) AS g GROUP BY g, reason, decision ORDER BY n DESC`,
     goal: '≤0.2 (≥5x faster)',
   },
   {
     name: 'mismatch list (newest 100)',
-    seam: `SELECT * FROM seam_mismatches WHERE ${window} ORDER BY Timestamp DESC LIMIT 100`,
+    // As the API asks: the view bounded to the window, then the window itself.
+    seam: `SELECT * FROM seam_mismatches_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64}) WHERE ${window} ORDER BY Timestamp DESC LIMIT 100`,
     // The plain schema can only find edge-allow / mesh-deny pairs that share a trace id.
     ref: `SELECT e.TraceId, e.Timestamp, e.SpanAttributes['enduser.id'] AS subject, m.ServiceName, m.SpanAttributes['http.status_code'] AS status
       FROM ref.otel_traces AS e INNER JOIN ref.otel_traces AS m ON e.TraceId = m.TraceId
@@ -152,7 +153,8 @@ export async function queryBenchmarks(store: Store, repeats: number, record: Rec
   const { subject } = await one<{ subject: string }>("SELECT Subject AS subject FROM seam_decisions WHERE Subject != '' GROUP BY Subject ORDER BY count() DESC LIMIT 1");
   for (const question of questions) {
     progress(`queries: ${question.name}`);
-    const params = { subject };
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const params = { subject, fromNs: (now - 24n * 3600n * 1_000_000_000n).toString(), toNs: now.toString() };
     const seam = await median(store, question.seam, params, repeats);
     const ref = await median(store, question.ref, params, repeats);
     record({ section, metric: question.name, value: seam, unit: 'ms', reference: 'plain OTel exporter schema, from attribute maps', referenceValue: ref, ...(question.goal ? { goal: question.goal } : {}) });

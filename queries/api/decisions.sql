@@ -15,7 +15,7 @@ SELECT
     KeyId AS keyId,
     DryRunResult AS dryRunResult,
     DryRunPolicy AS dryRunPolicy
-FROM seam_decision_points
+FROM seam_decision_points_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64})
 WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({fromNs:Int64}) AND fromUnixTimestamp64Nano({toNs:Int64})
     AND ({subject:String} = '' OR Subject = {subject:String})
     AND ({layer:String} = '' OR Layer = {layer:String})

@@ -23,7 +23,7 @@ LEFT JOIN
     FROM
     (
         SELECT KeyId AS kid, Issuer AS iss, Timestamp AS ts
-        FROM seam_decision_points
+        FROM seam_decision_points_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64})
         WHERE Layer = 'edge' AND KeyId != ''
     ) AS d
     INNER JOIN (SELECT KeyId, Issuer, min(FirstSeen) AS firstSeen FROM seam_keys GROUP BY KeyId, Issuer) AS f

@@ -9,7 +9,7 @@ SELECT
     EdgeService AS edgeService,
     MeshService AS meshService,
     Subject AS subject
-FROM seam_links
+FROM seam_links_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64})
 WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({fromNs:Int64}) AND fromUnixTimestamp64Nano({toNs:Int64})
     AND (({method:String} = '' AND Method != 'trace_id') OR Method = {method:String})
     AND ({scoped:UInt8} = 0

@@ -14,7 +14,7 @@ SELECT
     EdgeService AS edgeService,
     MeshService AS meshService,
     KeyId AS keyId
-FROM seam_mismatches
+FROM seam_mismatches_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64})
 WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({fromNs:Int64}) AND fromUnixTimestamp64Nano({toNs:Int64})
     AND ({kind:String} = '' OR Kind = {kind:String})
     AND ({scoped:UInt8} = 0

@@ -14,7 +14,7 @@ SELECT
     KeyId AS keyId,
     DryRunResult AS dryRunResult,
     DryRunPolicy AS dryRunPolicy
-FROM seam_decision_points
+FROM seam_decision_points_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64})
 WHERE Subject = {subject:String}
     AND Timestamp BETWEEN fromUnixTimestamp64Nano({fromNs:Int64}) AND fromUnixTimestamp64Nano({toNs:Int64})
     AND ({scoped:UInt8} = 0 OR hasAny({scope:Array(String)}, [ServiceName, splitByChar('.', ServiceName)[-1]]))

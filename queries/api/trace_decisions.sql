@@ -14,6 +14,6 @@ SELECT
     KeyId AS keyId,
     DryRunResult AS dryRunResult,
     DryRunPolicy AS dryRunPolicy
-FROM seam_decision_points
+FROM seam_decision_points_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64})
 WHERE TraceId IN {traceIds:Array(String)}
 ORDER BY Timestamp, TraceId, SpanId

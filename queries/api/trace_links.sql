@@ -8,6 +8,6 @@ SELECT
     EdgeService AS edgeService,
     MeshService AS meshService,
     Subject AS subject
-FROM seam_links
+FROM seam_links_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64})
 WHERE EdgeTraceId = {traceId:String} OR MeshTraceId = {traceId:String}
 ORDER BY indexOf(['trace_id', 'cf_ray', 'request_id', 'identity_time'], Method), MeshTraceId, EdgeTraceId

@@ -13,6 +13,6 @@ SELECT
     EdgeService AS edgeService,
     MeshService AS meshService,
     KeyId AS keyId
-FROM seam_mismatches
+FROM seam_mismatches_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64})
 WHERE TraceId IN {traceIds:Array(String)} OR MeshTraceId IN {traceIds:Array(String)}
 ORDER BY Timestamp, Kind, TraceId, MeshTraceId

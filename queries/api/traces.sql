@@ -17,7 +17,7 @@ SELECT
     max(EdgeReason) AS edgeReason,
     max(MeshService) AS meshService,
     TraceId IN (
-        SELECT TraceId FROM seam_decision_points
+        SELECT TraceId FROM seam_decision_points_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64})
         WHERE Layer != 'edge' AND Decision = 'deny' AND Timestamp >= fromUnixTimestamp64Nano({fromNs:Int64}) - INTERVAL 1 DAY
     ) AS meshDenied
 FROM seam_trace_summary
@@ -33,7 +33,7 @@ HAVING min(Start) BETWEEN fromUnixTimestamp64Nano({fromNs:Int64}) AND fromUnixTi
     AND ({requestId:String} = '' OR max(EdgeRequestId) = {requestId:String} OR max(MeshRequestId) = {requestId:String})
     AND ({mismatch:String} = ''
          OR TraceId IN (
-             SELECT arrayJoin([TraceId, MeshTraceId]) FROM seam_mismatches
+             SELECT arrayJoin([TraceId, MeshTraceId]) FROM seam_mismatches_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64})
              WHERE ({mismatch:String} = 'any' OR Kind = {mismatch:String})
                  AND Timestamp >= fromUnixTimestamp64Nano({fromNs:Int64}) - INTERVAL 1 DAY))
     AND ({scoped:UInt8} = 0 OR arrayExists(s -> has({scope:Array(String)}, s) OR has({scope:Array(String)}, splitByChar('.', s)[-1]), services))

@@ -2,11 +2,16 @@
 -- window and key rotation period. Correlation is computed when read, from state that is already in
 -- ClickHouse (summary, decisions, join keys), so it is the same whichever replica received which span,
 -- in whatever order and however late.
+--
+-- Each view comes twice. `<name>_between(fromNs = …, toNs = …)` reads only the partitions and rows near
+-- that window (an hour either side, where the other half of a request may lie), so its cost follows
+-- the window, not the whole store; it may return rows just outside the window, and callers filter on
+-- Timestamp. `<name>` is the same over everything, for ad-hoc SQL and dashboards.
 
 -- Every authorization decision point with its strongest evidence: the one place readers get decisions
 -- from (API, CLI, dashboards). A span-evidence deny on a proxy that forwarded upstream is the
 -- upstream's answer passing through, so it is read as an allow.
-CREATE OR REPLACE VIEW seam_decision_points {{on_cluster}} AS
+CREATE OR REPLACE VIEW seam_decision_points_between {{on_cluster}} AS
 SELECT
     ts AS Timestamp, TraceId, SpanId, parent AS ParentSpanId, layer AS Layer, service AS ServiceName, name AS SpanName,
     subject AS Subject, issuer AS Issuer, kid AS KeyId, mapping AS MappingVersion, groups AS Groups, status AS HttpStatus,
@@ -25,6 +30,7 @@ FROM
            max(DryRunPolicy) AS dryPolicy,
            max(Forwarded) = 1 AND argMaxMerge(Evidence) = 'span' AND argMaxMerge(Decision) = 'deny' AS overridden
     FROM {{sharded seam_decisions}}
+    WHERE {{near_window_days Day}}
     GROUP BY TraceId, SpanId
     HAVING max(IsDecisionPoint) = 1
 );
@@ -34,12 +40,13 @@ FROM
 -- edge's subrequest, only when that match is unique both ways and neither side has a stronger link.
 -- Keys are paired by grouping, not by a join, and identity keys by time bucket (a mesh key also joins
 -- the neighbouring buckets), so a busy subject does not pair every request with every other.
-CREATE OR REPLACE VIEW seam_links {{on_cluster}} AS
+CREATE OR REPLACE VIEW seam_links_between {{on_cluster}} AS
 WITH
     traces AS (
         SELECT TraceId, min(Start) AS Start, sum(EdgeRequests) AS edge, sum(MeshEntries) AS mesh,
                max(EdgeService) AS edgeService, max(MeshService) AS meshService, max(EdgeSubject) AS edgeSubject
         FROM {{sharded seam_trace_summary}}
+        WHERE {{near_window_days Day}}
         GROUP BY TraceId
     )
 SELECT
@@ -85,6 +92,7 @@ FROM
                                    if(Method = 'identity_time', intDiv(toUnixTimestamp64Milli(Timestamp), {{identity_window_ms}}), 0) AS home,
                                    arrayJoin(if(Method = 'identity_time' AND Side = 'mesh', [home - 1, home, home + 1], [home])) AS bucket
                             FROM {{sharded seam_join_keys}}
+                            WHERE {{near_window Timestamp}}
                         )
                         GROUP BY Method, Key, bucket
                         HAVING notEmpty(edges) AND notEmpty(meshes)
@@ -105,20 +113,8 @@ FROM
 INNER JOIN traces AS t ON t.TraceId = l.edgeTrace
 INNER JOIN traces AS m ON m.TraceId = l.meshTrace;
 
--- Identity_time candidates that were dropped because they were not unique, for `seam_links` users
--- who want to see how many edge requests stayed unlinked for that reason.
-CREATE OR REPLACE VIEW seam_ambiguous_identity_links {{on_cluster}} AS
-SELECT e.TraceId AS EdgeTraceId, count(DISTINCT m.TraceId) AS Candidates, min(e.Timestamp) AS Timestamp, any(e.Key) AS Subject
-FROM (SELECT DISTINCT Key, TraceId, Timestamp FROM {{sharded seam_join_keys}} WHERE Method = 'identity_time' AND Side = 'edge') AS e
-INNER JOIN (SELECT DISTINCT Key, TraceId, Timestamp FROM {{sharded seam_join_keys}} WHERE Method = 'identity_time' AND Side = 'mesh') AS m
-    ON e.Key = m.Key
-WHERE e.TraceId != m.TraceId AND abs(dateDiff('millisecond', e.Timestamp, m.Timestamp)) <= {{identity_window_ms}}
-  AND e.TraceId NOT IN (SELECT EdgeTraceId FROM seam_links)
-GROUP BY e.TraceId
-HAVING Candidates > 1;
-
 -- One row per edge request (an edge trace with an edge SERVER span), with its strongest link.
-CREATE OR REPLACE VIEW seam_edge_requests {{on_cluster}} AS
+CREATE OR REPLACE VIEW seam_edge_requests_between {{on_cluster}} AS
 SELECT
     s.Start AS Timestamp,
     s.TraceId AS TraceId,
@@ -135,13 +131,14 @@ FROM
     SELECT TraceId, min(Start) AS Start, max(EdgeService) AS EdgeService, max(EdgeSubject) AS EdgeSubject,
            max(EdgeDecision) AS EdgeDecision, max(EdgeReason) AS EdgeReason, max(EdgeKeyId) AS EdgeKeyId
     FROM {{sharded seam_trace_summary}}
+    WHERE {{near_window_days Day}}
     GROUP BY TraceId
     HAVING sum(EdgeRequests) > 0
 ) AS s
 LEFT JOIN
 (
     SELECT EdgeTraceId, argMin(Method, rank) AS linkMethod, argMin(MeshTraceId, rank) AS linkMesh, argMin(MeshService, rank) AS linkService
-    FROM (SELECT *, indexOf(['trace_id', 'cf_ray', 'request_id', 'identity_time'], Method) AS rank FROM seam_links)
+    FROM (SELECT *, indexOf(['trace_id', 'cf_ray', 'request_id', 'identity_time'], Method) AS rank FROM seam_links_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64}))
     GROUP BY EdgeTraceId
 ) AS l ON l.EdgeTraceId = s.TraceId
 SETTINGS join_use_nulls = 0;
@@ -149,7 +146,7 @@ SETTINGS join_use_nulls = 0;
 -- Where the edge and the mesh disagree, one row per (kind, edge request, mesh request). Every mesh
 -- request is read once with its link (if any), and the kinds it shows are unrolled from one array, so
 -- the links are computed once per query.
-CREATE OR REPLACE VIEW seam_mismatches {{on_cluster}} AS
+CREATE OR REPLACE VIEW seam_mismatches_between {{on_cluster}} AS
 WITH
     traces AS (
         SELECT TraceId, min(Start) AS Start, sum(EdgeRequests) AS edge, sum(MeshEntries) AS mesh,
@@ -157,6 +154,7 @@ WITH
                max(EdgeSubject) AS edgeSubject, max(MeshSubject) AS meshSubject,
                max(EdgeDecision) AS edgeDecision, max(EdgeReason) AS edgeReason, max(EdgeKeyId) AS edgeKey
         FROM {{sharded seam_trace_summary}}
+        WHERE {{near_window_days Day}}
         GROUP BY TraceId
     ),
     meshVerdicts AS (
@@ -164,14 +162,14 @@ WITH
                if(countIf(decision = 'deny') > 0, 'deny', 'allow') AS meshDecision,
                argMinIf(reason, ts, decision = 'deny') AS meshReason,
                argMinIf(policy, ts, decision = 'deny') AS meshPolicy
-        FROM (SELECT TraceId, Timestamp AS ts, Decision AS decision, Reason AS reason, Policy AS policy FROM seam_decision_points WHERE Layer != 'edge')
+        FROM (SELECT TraceId, Timestamp AS ts, Decision AS decision, Reason AS reason, Policy AS policy FROM seam_decision_points_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64}) WHERE Layer != 'edge')
         GROUP BY TraceId
     ),
     meshSide AS (
         SELECT m.TraceId AS meshTrace, m.Start AS meshStart, m.edge AS sameTraceEdge, m.meshService AS meshService,
                m.meshSubject AS meshSubject, l.EdgeTraceId AS edgeTrace, l.Method AS method
         FROM traces AS m
-        LEFT JOIN seam_links AS l ON l.MeshTraceId = m.TraceId
+        LEFT JOIN seam_links_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64}) AS l ON l.MeshTraceId = m.TraceId
         WHERE m.mesh > 0
     )
 SELECT
@@ -204,3 +202,21 @@ FROM traces AS t
 INNER JOIN (SELECT KeyId, min(FirstSeen) AS firstSeen FROM {{sharded seam_keys}} GROUP BY KeyId) AS k ON k.KeyId = t.edgeKey
 WHERE t.edge > 0 AND t.edgeKey != '' AND dateDiff('second', k.firstSeen, t.Start) > {{key_rotation_hours}} * 3600
 SETTINGS join_use_nulls = 0;
+
+-- The same views over everything.
+CREATE OR REPLACE VIEW seam_decision_points {{on_cluster}} AS SELECT * FROM seam_decision_points_between(fromNs = 0, toNs = 7258118400000000000);
+CREATE OR REPLACE VIEW seam_links {{on_cluster}} AS SELECT * FROM seam_links_between(fromNs = 0, toNs = 7258118400000000000);
+CREATE OR REPLACE VIEW seam_edge_requests {{on_cluster}} AS SELECT * FROM seam_edge_requests_between(fromNs = 0, toNs = 7258118400000000000);
+CREATE OR REPLACE VIEW seam_mismatches {{on_cluster}} AS SELECT * FROM seam_mismatches_between(fromNs = 0, toNs = 7258118400000000000);
+
+-- Identity_time candidates that were dropped because they were not unique, for `seam_links` users
+-- who want to see how many edge requests stayed unlinked for that reason.
+CREATE OR REPLACE VIEW seam_ambiguous_identity_links {{on_cluster}} AS
+SELECT e.TraceId AS EdgeTraceId, count(DISTINCT m.TraceId) AS Candidates, min(e.Timestamp) AS Timestamp, any(e.Key) AS Subject
+FROM (SELECT DISTINCT Key, TraceId, Timestamp FROM {{sharded seam_join_keys}} WHERE Method = 'identity_time' AND Side = 'edge') AS e
+INNER JOIN (SELECT DISTINCT Key, TraceId, Timestamp FROM {{sharded seam_join_keys}} WHERE Method = 'identity_time' AND Side = 'mesh') AS m
+    ON e.Key = m.Key
+WHERE e.TraceId != m.TraceId AND abs(dateDiff('millisecond', e.Timestamp, m.Timestamp)) <= {{identity_window_ms}}
+  AND e.TraceId NOT IN (SELECT EdgeTraceId FROM seam_links)
+GROUP BY e.TraceId
+HAVING Candidates > 1;

@@ -9,6 +9,10 @@
  * - `{{engine E}}`          `E`, or `ReplicatedE('/clickhouse/tables/{shard}/{database}/<table>', '{replica}')`
  * - `{{distributed NAME EXPR}}` nothing, or a Distributed table `NAME` over `NAME_local` sharded by EXPR
  * - `{{retention_days}}`, `{{identity_window_ms}}`, `{{key_rotation_hours}}`  configured values
+ * - `{{near_window C}}`, `{{near_window_days D}}`  in a parameterized view (`fromNs`, `toNs`), keep rows of a
+ *                           DateTime64 column C, or days of a Date partition column D, within the window
+ *                           widened by an hour: the other half of a request may lie just outside it
+ * - `{{in_window C}}`       the window itself, for the rows a view returns
  */
 export interface SchemaTarget {
   cluster?: string | undefined;
@@ -17,6 +21,9 @@ export interface SchemaTarget {
   identityWindowMs?: number;
   keyRotationHours?: number;
 }
+
+const windowFrom = 'fromUnixTimestamp64Nano({fromNs:Int64})';
+const windowTo = 'fromUnixTimestamp64Nano({toNs:Int64})';
 
 const placeholder = /\{\{\s*(\w+)((?:\s+[^}]+)?)\s*\}\}/g;
 
@@ -52,6 +59,12 @@ export function renderSchema(template: string, target: SchemaTarget): string {
         return String(target.identityWindowMs ?? 2000);
       case 'key_rotation_hours':
         return String(target.keyRotationHours ?? 24);
+      case 'near_window':
+        return `${args} BETWEEN ${windowFrom} - INTERVAL 1 HOUR AND ${windowTo} + INTERVAL 1 HOUR`;
+      case 'near_window_days':
+        return `${args} BETWEEN toDate32(${windowFrom} - INTERVAL 1 HOUR) AND toDate32(${windowTo} + INTERVAL 1 HOUR)`;
+      case 'in_window':
+        return `${args} BETWEEN ${windowFrom} AND ${windowTo}`;
       default:
         throw new Error(`unknown schema placeholder {{${name}}}`);
     }

@@ -64,13 +64,18 @@ export async function getTrace(store: Store, traceId: string, scope: Scope): Pro
   if (scope && !ownSpans.some((row) => inScope(scope, row.service))) {
     throw new ApiError(403, 'forbidden', `trace ${traceId} has no span of a service this token may read (${scope.join(', ')})`);
   }
-  const links = (await runSql<LinkRow>(store, 'trace_links.sql', { traceId })).map(toLink);
+  // Correlation is read from the data near this trace's own time, not from the whole store.
+  const window = {
+    fromNs: ownSpans.reduce((min, row) => (BigInt(row.ts) < min ? BigInt(row.ts) : min), BigInt(ownSpans[0]!.ts)).toString(),
+    toNs: ownSpans.reduce((max, row) => (BigInt(row.ts) + BigInt(row.durationNs) > max ? BigInt(row.ts) + BigInt(row.durationNs) : max), 0n).toString(),
+  };
+  const links = (await runSql<LinkRow>(store, 'trace_links.sql', { traceId, ...window })).map(toLink);
   const linked = [...new Set(links.flatMap((link) => [link.edgeTraceId, link.meshTraceId]).filter((id) => id !== traceId))];
   const traceIds = [traceId, ...linked];
   const [linkedSpans, decisionRows, mismatchRows] = await Promise.all([
     linked.length > 0 ? runSql<SpanRow>(store, 'trace_spans.sql', { traceIds: linked, maxSpans }) : [],
-    runSql<DecisionRow>(store, 'trace_decisions.sql', { traceIds }),
-    runSql<MismatchRow>(store, 'trace_mismatches.sql', { traceIds }),
+    runSql<DecisionRow>(store, 'trace_decisions.sql', { traceIds, ...window }),
+    runSql<MismatchRow>(store, 'trace_mismatches.sql', { traceIds, ...window }),
   ]);
   const spanRows = [...ownSpans, ...linkedSpans];
   const spans = treeOrder(spanRows, traceIds);
