@@ -98,6 +98,8 @@ function expandMacros(sql: string, context: QueryContext): string {
     timeInterval_ms: (args) => `toStartOfInterval(toDateTime64(${one('timeInterval_ms', args ?? [])}, 3), INTERVAL ${intervalMs} millisecond)`,
     interval_s: () => String(intervalS),
   };
+  // Grafana's own global variables, interpolated before the plugin sees the query: the range in epoch ms.
+  sql = sql.replaceAll('${__from}', String(fromMs)).replaceAll('${__to}', String(toMs));
   let out = '';
   let index = 0;
   for (let at = sql.indexOf('$__', index); at !== -1; at = sql.indexOf('$__', index)) {

@@ -13,7 +13,7 @@ SELECT
     EdgeService AS Worker,
     MeshService AS Gateway,
     KeyId AS `Key id`
-FROM seam_mismatches
+FROM seam_mismatches_between(fromNs = ${__from}000000, toNs = ${__to}000000)
 WHERE $__timeFilter(Timestamp)
   AND $__conditionalAll((EdgeService IN (${service:singlequote}) OR MeshService IN (${service:singlequote})), $service)
   AND $__conditionalAll(Subject = ${subject:singlequote}, $subject)

@@ -15,7 +15,7 @@ FROM
         DryRunResult AS dry_run_result,
         DryRunPolicy AS dry_run_policy
     -- The decision points with their strongest evidence, as the API reads them.
-    FROM seam_decision_points
+    FROM seam_decision_points_between(fromNs = ${__from}000000, toNs = ${__to}000000)
 )
 WHERE $__timeFilter(ts)
   AND $__conditionalAll(service IN (${service:singlequote}), $service)

@@ -6,7 +6,7 @@ SELECT
     countIf(LinkMethod NOT IN ('trace_id', '')) / count() AS Fallback,
     countIf(LinkMethod = '') / count() AS Unlinked,
     arrayStringConcat(arraySort(groupUniqArrayIf(LinkMethod, LinkMethod NOT IN ('trace_id', ''))), ', ') AS `Fallback methods`
-FROM seam_edge_requests
+FROM seam_edge_requests_between(fromNs = ${__from}000000, toNs = ${__to}000000)
 WHERE $__timeFilter(Timestamp)
   AND $__conditionalAll((EdgeService IN (${service:singlequote}) OR MeshService IN (${service:singlequote})), $service)
   AND $__conditionalAll(Subject = ${subject:singlequote}, $subject)

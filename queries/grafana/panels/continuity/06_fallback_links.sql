@@ -8,7 +8,7 @@ SELECT
     EdgeService AS Worker,
     MeshService AS Gateway,
     Subject
-FROM seam_links
+FROM seam_links_between(fromNs = ${__from}000000, toNs = ${__to}000000)
 WHERE $__timeFilter(Timestamp)
   AND $__conditionalAll((EdgeService IN (${service:singlequote}) OR MeshService IN (${service:singlequote})), $service)
   AND $__conditionalAll(Subject = ${subject:singlequote}, $subject)
