@@ -112,7 +112,7 @@ const questions: { name: string; seam: string; ref: string; goal?: string }[] = 
   {
     name: 'identity timeline (one subject, 24 h, first 100)',
     seam: `SELECT min(Timestamp) AS ts, TraceId, SpanId, max(Layer) AS layer, max(ServiceName) AS service, max(Subject) AS subject,
-        argMaxMerge(Decision) AS decision, argMaxMerge(Reason) AS reason
+        max(Verdict).2 AS decision, max(Verdict).3 AS reason
       FROM seam_decisions WHERE Day >= yesterday() GROUP BY TraceId, SpanId
       HAVING max(IsDecisionPoint) = 1 AND subject = {subject:String} AND ts >= now64(9) - INTERVAL 24 HOUR
       ORDER BY ts, TraceId, SpanId LIMIT 100`,

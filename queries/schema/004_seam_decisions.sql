@@ -1,8 +1,10 @@
 -- One logical row per authorization decision point (TraceId, SpanId): the edge's own verdict, and each
 -- mesh proxy that could deny. A span and its access-log record may arrive in either order, minutes apart,
--- on different replicas; both feed this table and the strongest evidence wins at merge and at read time
--- (argMax by EvidenceRank: explicit 4 > access_log 3 > span 2 > inferred 1).
--- Readers GROUP BY TraceId, SpanId and use the -Merge combinators (queries/api/*.sql).
+-- on different replicas; both feed this table and the strongest evidence wins at merge and at read time.
+-- Verdict is (evidence rank, decision, reason, policy, evidence) with rank explicit 4 > access_log 3 >
+-- span 2 > inferred 1, so max() keeps the strongest, as argMax would, without aggregate states: the
+-- views below insert plain rows and need no GROUP BY, which keeps them cheap at ingest.
+-- Readers GROUP BY TraceId, SpanId (see seam_decision_points in R_correlation_views.sql).
 CREATE TABLE IF NOT EXISTS {{local seam_decisions}} {{on_cluster}}
 (
     Day Date,
@@ -27,10 +29,7 @@ CREATE TABLE IF NOT EXISTS {{local seam_decisions}} {{on_cluster}}
     HttpStatus SimpleAggregateFunction(max, UInt16),
     DryRunResult SimpleAggregateFunction(max, String),
     DryRunPolicy SimpleAggregateFunction(max, String),
-    Decision AggregateFunction(argMax, String, UInt8),
-    Reason AggregateFunction(argMax, String, UInt8),
-    Policy AggregateFunction(argMax, String, UInt8),
-    Evidence AggregateFunction(argMax, String, UInt8),
+    Verdict SimpleAggregateFunction(max, Tuple(UInt8, String, String, String, String)),
     -- Retention counts from arrival, so spans with old or skewed clocks are kept as long as any others.
     InsertedAt SimpleAggregateFunction(max, DateTime) DEFAULT now()
 )
@@ -46,27 +45,10 @@ SETTINGS ttl_only_drop_parts = 1;
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{local seam_decisions_from_spans_mv}} {{on_cluster}}
 TO {{local seam_decisions}}
 AS SELECT
-    day AS Day,
-    trace AS TraceId,
-    span AS SpanId,
-    min(ts) AS Timestamp,
-    toUInt8(1) AS IsDecisionPoint,
-    max(parent) AS ParentSpanId,
-    max(layer) AS Layer,
-    max(service) AS ServiceName,
-    max(name) AS SpanName,
-    max(subject) AS Subject,
-    max(issuer) AS Issuer,
-    max(kid) AS KeyId,
-    max(mapping) AS MappingVersion,
-    groupUniqArrayArray(groups) AS Groups,
-    max(status) AS HttpStatus,
-    max(dry_result) AS DryRunResult,
-    max(dry_policy) AS DryRunPolicy,
-    argMaxState(decision, rank) AS Decision,
-    argMaxState(reason, rank) AS Reason,
-    argMaxState(policy, rank) AS Policy,
-    argMaxState(evidence, rank) AS Evidence
+    day AS Day, trace AS TraceId, span AS SpanId, ts AS Timestamp, toUInt8(1) AS IsDecisionPoint,
+    parent AS ParentSpanId, layer AS Layer, service AS ServiceName, name AS SpanName, subject AS Subject,
+    issuer AS Issuer, kid AS KeyId, mapping AS MappingVersion, groups AS Groups, status AS HttpStatus,
+    dryResult AS DryRunResult, dryPolicy AS DryRunPolicy, verdict AS Verdict
 FROM
 (
     SELECT
@@ -82,34 +64,23 @@ FROM
         toString(Issuer) AS issuer,
         toString(KeyId) AS kid,
         toString(MappingVersion) AS mapping,
-        arrayMap(g -> toString(g), Groups) AS groups,
+        CAST(Groups, 'Array(String)') AS groups,
         HttpStatus AS status,
-        toString(DryRunResult) AS dry_result,
-        DryRunPolicy AS dry_policy,
-        toString(Decision) AS decision,
-        toString(DecisionReason) AS reason,
-        DecisionPolicy AS policy,
-        toString(DecisionEvidence) AS evidence,
-        toUInt8(multiIf(DecisionEvidence = 'explicit', 4, DecisionEvidence = 'access_log', 3, DecisionEvidence = 'span', 2, 1)) AS rank
+        toString(DryRunResult) AS dryResult,
+        DryRunPolicy AS dryPolicy,
+        tuple(
+            toUInt8(multiIf(DecisionEvidence = 'explicit', 4, DecisionEvidence = 'access_log', 3, DecisionEvidence = 'span', 2, 1)),
+            toString(Decision), toString(DecisionReason), DecisionPolicy, toString(DecisionEvidence)
+        ) AS verdict
     FROM {{local otel_traces}}
     WHERE Decision != ''
-)
-GROUP BY day, trace, span;
+);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{local seam_decisions_from_logs_mv}} {{on_cluster}}
 TO {{local seam_decisions}}
 AS SELECT
-    day AS Day,
-    trace AS TraceId,
-    span AS SpanId,
-    min(ts) AS Timestamp,
-    max(toUInt8(decision = 'deny')) AS IsDecisionPoint,
-    max(subject) AS Subject,
-    max(status) AS HttpStatus,
-    argMaxState(decision, toUInt8(3)) AS Decision,
-    argMaxState(reason, toUInt8(3)) AS Reason,
-    argMaxState(policy, toUInt8(3)) AS Policy,
-    argMaxState('access_log', toUInt8(3)) AS Evidence
+    day AS Day, trace AS TraceId, span AS SpanId, ts AS Timestamp, toUInt8(decision = 'deny') AS IsDecisionPoint,
+    subject AS Subject, status AS HttpStatus, tuple(toUInt8(3), decision, reason, policy, 'access_log') AS Verdict
 FROM
 (
     SELECT
@@ -124,8 +95,7 @@ FROM
         DecisionPolicy AS policy
     FROM {{local otel_logs}}
     WHERE Decision != '' AND TraceId != '' AND SpanId != ''
-)
-GROUP BY day, trace, span;
+);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{local seam_decisions_forwarded_mv}} {{on_cluster}}
 TO {{local seam_decisions}}

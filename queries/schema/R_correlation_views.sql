@@ -25,10 +25,9 @@ FROM
     SELECT TraceId, SpanId, min(Timestamp) AS ts, max(ParentSpanId) AS parent, max(Layer) AS layer,
            max(ServiceName) AS service, max(SpanName) AS name, max(Subject) AS subject, max(Issuer) AS issuer,
            max(KeyId) AS kid, max(MappingVersion) AS mapping, groupUniqArrayArray(Groups) AS groups,
-           max(HttpStatus) AS status, argMaxMerge(Decision) AS decision, argMaxMerge(Reason) AS reason,
-           argMaxMerge(Policy) AS policy, argMaxMerge(Evidence) AS evidence, max(DryRunResult) AS dryResult,
-           max(DryRunPolicy) AS dryPolicy,
-           max(Forwarded) = 1 AND argMaxMerge(Evidence) = 'span' AND argMaxMerge(Decision) = 'deny' AS overridden
+           max(HttpStatus) AS status, max(Verdict) AS verdict, verdict.2 AS decision, verdict.3 AS reason,
+           verdict.4 AS policy, verdict.5 AS evidence, max(DryRunResult) AS dryResult, max(DryRunPolicy) AS dryPolicy,
+           max(Forwarded) = 1 AND evidence = 'span' AND decision = 'deny' AS overridden
     FROM {{sharded seam_decisions}}
     WHERE {{near_window_days Day}}
     GROUP BY TraceId, SpanId
