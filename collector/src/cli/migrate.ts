@@ -3,6 +3,7 @@ import { schemaTarget } from '../config/schema-target.ts';
 import { migrate, renderMigrations, renderRepeatables } from '../store/migrate.ts';
 import { openStore } from '../store/open.ts';
 import { stringOption, type ParsedArgs } from './args.ts';
+import { storeOptions } from '../config/store-options.ts';
 
 /**
  * `seam migrate [--cluster NAME] [--print]`: applies the schema (the same migrations `seam start` runs),
@@ -23,13 +24,7 @@ export async function migrateCommand(args: ParsedArgs): Promise<void> {
     }
     return;
   }
-  const store = await openStore({
-    url: config.clickhouse.url || undefined,
-    username: config.clickhouse.user,
-    password: config.clickhouse.password,
-    database: config.clickhouse.database,
-    dataDir: config.dataDir,
-  });
+  const store = await openStore(storeOptions(config));
   try {
     const result = await migrate(store, target, (line) => console.log(line));
     console.log(`${store.describe}: ${result.applied.length} applied, ${result.skipped.length} already applied`);

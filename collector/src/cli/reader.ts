@@ -8,6 +8,7 @@ import { searchTraces } from '../api/queries/traces.ts';
 import { getTrace } from '../api/queries/trace.ts';
 import type { Store } from '../store/open.ts';
 import { stringOption, UsageError, type ParsedArgs } from './args.ts';
+import { storeOptions } from '../config/store-options.ts';
 
 export type Params = Record<string, string | undefined>;
 
@@ -27,13 +28,7 @@ export async function openReader(args: ParsedArgs): Promise<Reader> {
   const config = loadConfig(process.env, stringOption(args, 'config'));
   // Loaded only here: the embedded engine is slow to load and a --url client never needs it.
   const { openStore } = await import('../store/open.ts');
-  const store = await openStore({
-    url: config.clickhouse.url || undefined,
-    username: config.clickhouse.user,
-    password: config.clickhouse.password,
-    database: config.clickhouse.database,
-    dataDir: config.dataDir,
-  });
+  const store = await openStore(storeOptions(config));
   return storeReader(store, config);
 }
 

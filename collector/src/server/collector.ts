@@ -21,6 +21,7 @@ import { Metrics } from '../telemetry/metrics.ts';
 import { apiServer } from '../api/server.ts';
 import { createHttpApp } from './http-app.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { storeOptions } from '../config/store-options.ts';
 
 export interface RunningCollector {
   store: Store;
@@ -43,13 +44,7 @@ export async function startCollector(config: SeamConfig, log: (line: string) => 
   const access = readAccessSettings(config);
   const required = authRequired(config, access.jwks !== '');
   if (config.auth === 'off') log('warning: SEAM_AUTH=off — every listener accepts unauthenticated requests');
-  const opened = await openStore({
-    url: config.clickhouse.url || undefined,
-    username: config.clickhouse.user,
-    password: config.clickhouse.password,
-    database: config.clickhouse.database,
-    dataDir: config.dataDir,
-  });
+  const opened = await openStore(storeOptions(config));
   const store = hooks.wrapStore ? hooks.wrapStore(opened) : opened;
   log(`store ${store.describe}`);
   await migrate(store, schemaTarget(config), log);
