@@ -75,7 +75,8 @@ const traceIdsPerCheck = 1000;
  * row once.
  */
 export class BatchWriter {
-  private readonly queues = new Map<Table, { pending: Pending[]; rows: number; timer?: NodeJS.Timeout; inflight?: Promise<void> }>();
+  /** Per table: rows waiting, since when the oldest of them has waited, the flush timer and the insert in flight. */
+  private readonly queues = new Map<Table, { pending: Pending[]; rows: number; oldestAt: number; timer?: NodeJS.Timeout; inflight?: Promise<void> }>();
   private queued = 0;
   private closed = false;
   private replaying: Promise<void> | undefined;
@@ -126,6 +127,7 @@ export class BatchWriter {
     const queue = this.queueFor(table);
     this.queued += rows.length;
     const done = new Promise<void>((resolve, reject) => queue.pending.push({ rows, resolve, reject }));
+    if (queue.rows === 0) queue.oldestAt = performance.now();
     queue.rows += rows.length;
     if (queue.rows >= this.options.maxBatchRows) this.flushTable(table);
     else queue.timer ??= setTimeout(() => this.flushTable(table), this.options.flushIntervalMs);
@@ -158,7 +160,7 @@ export class BatchWriter {
   private queueFor(table: Table) {
     let queue = this.queues.get(table);
     if (!queue) {
-      queue = { pending: [], rows: 0 };
+      queue = { pending: [], rows: 0, oldestAt: 0 };
       this.queues.set(table, queue);
     }
     return queue;
@@ -183,7 +185,8 @@ export class BatchWriter {
       queue.inflight = undefined;
       this.queued -= rows;
       if (queue.rows >= this.options.maxBatchRows || (this.closed && queue.rows > 0)) this.flushTable(table);
-      else if (queue.rows > 0) queue.timer ??= setTimeout(() => this.flushTable(table), this.options.flushIntervalMs);
+      // Rows that arrived during the insert have been waiting all along: count that against the interval.
+      else if (queue.rows > 0) queue.timer ??= setTimeout(() => this.flushTable(table), Math.max(0, this.options.flushIntervalMs - (performance.now() - queue.oldestAt)));
     });
   }
 
