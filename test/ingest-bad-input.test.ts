@@ -79,6 +79,16 @@ describe('bad input is refused clearly and harms nothing else', () => {
     expect(await stored(t)).toBe(1);
   });
 
+  it('reads a Zipkin body as JSON whatever its Content-Type, as Zipkin does', async () => {
+    for (const headers of [{ 'content-type': 'text/plain' }, {}] as Record<string, string>[]) {
+      sequence++;
+      const span = { traceId: sequence.toString(16).padStart(32, 'e'), id: '00000000000000e1', name: 'zipkin', timestamp: 1773483362555700, duration: 5 };
+      const response = await fetch(collector.url('zipkin', '/api/v2/spans'), { method: 'POST', headers, body: Buffer.from(JSON.stringify([span])) });
+      expect(response.status).toBe(202);
+      expect(await stored(span.traceId)).toBe(1);
+    }
+  });
+
   it('answers an empty protobuf request (no spans) with 200 and stores nothing', async () => {
     const response = await fetch(traces(), { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.alloc(0) });
     expect(response.status).toBe(200);

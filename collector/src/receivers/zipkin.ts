@@ -17,6 +17,9 @@ export interface ZipkinOptions {
  * in the `X-Seam-Rejected` header, since Zipkin has no partial-success body.
  */
 export async function zipkinReceiver(app: FastifyInstance, options: ZipkinOptions): Promise<void> {
+  // As Zipkin's own collector does, any body that is not protobuf is read as JSON, whatever its
+  // Content-Type (reporters and curl often send text/plain or none).
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   app.post('/api/v2/spans', async (request, reply) => {
     const stats: AttributeStats = { truncated: 0 };
     try {
