@@ -87,7 +87,8 @@ export function generateTraffic(options: TrafficOptions): { batches: Batch[]; tr
       spanId: serverId,
       parentId: '',
       name: builtin ? 'fetch' : 'GET /api/v1/products',
-      kind: 'Server',
+      // Cloudflare does not document the kind of its built-in root span: both must work.
+      kind: builtin && rng.chance(0.5) ? 'Internal' : 'Server',
       service: 'edge-gateway',
       startNs: start,
       durationNs: 30n * ms,

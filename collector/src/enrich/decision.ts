@@ -1,6 +1,6 @@
 import type { Span } from '../model/span.ts';
 import { firstOf } from './identity.ts';
-import type { Layer } from './layer.ts';
+import { isEdgeRequest, type Layer } from './layer.ts';
 import type { EnrichOptions } from './options.ts';
 import { readResponseCodeDetails } from './response-code-details.ts';
 
@@ -38,7 +38,7 @@ const audienceBodyLength = '32'; // "Audiences in Jwt are not allowed"
  * not read as a mesh deny.
  */
 export function readDecision(span: Span, layer: Layer, options: EnrichOptions): Decision {
-  if (layer === 'edge') return span.kind === 'Server' ? edgeDecision(span) : none;
+  if (layer === 'edge') return isEdgeRequest(span, layer) ? edgeDecision(span) : none;
   if (!isMeshDecisionPoint(span, layer)) return none;
   const a = span.attributes;
   const dryRun = readDryRun(span);

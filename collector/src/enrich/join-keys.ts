@@ -1,6 +1,6 @@
 import type { Span } from '../model/span.ts';
 import { firstOf } from './identity.ts';
-import type { Layer } from './layer.ts';
+import { isEdgeRequest, type Layer } from './layer.ts';
 import { isMeshDecisionPoint } from './decision.ts';
 import type { EnrichOptions } from './options.ts';
 
@@ -20,7 +20,7 @@ export interface JoinKeys {
 export function readJoinKeys(span: Span, layer: Layer, options: EnrichOptions): JoinKeys {
   const a = span.attributes;
   let role: JoinRole = '';
-  if (layer === 'edge' && span.kind === 'Server') role = 'edge_request';
+  if (isEdgeRequest(span, layer)) role = 'edge_request';
   else if (layer === 'edge' && span.kind === 'Client' && a['seam.request_id'] !== undefined) role = 'edge_subrequest';
   else if (layer === 'gateway' && isMeshDecisionPoint(span, layer)) role = 'mesh_entry';
   return {

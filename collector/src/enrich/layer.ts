@@ -34,3 +34,13 @@ function hasPrefix(attributes: Record<string, string>, prefix: string): boolean 
   for (const key in attributes) if (key.startsWith(prefix)) return true;
   return false;
 }
+
+/**
+ * The span that stands for the whole request at the edge: the worker exporter's SERVER span, or the
+ * root span of Workers' built-in tracing, which carries `cloudflare.ray_id` and `faas.trigger` but
+ * whose kind Cloudflare does not document.
+ */
+export function isEdgeRequest(span: Span, layer: Layer): boolean {
+  if (layer !== 'edge' || span.kind === 'Client') return false;
+  return span.kind === 'Server' || (span.parentSpanId === '' && (span.attributes['cloudflare.ray_id'] !== undefined || span.attributes['faas.trigger'] !== undefined));
+}
