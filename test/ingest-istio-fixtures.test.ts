@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startTestCollector, type TestCollector } from './helpers/collector.ts';
 import { otlpJsonToProtobuf, readFixture, scenarioBodies, scenarios } from './helpers/fixtures.ts';
@@ -69,6 +70,21 @@ describe('Istio fixtures land intact', () => {
     expect(rows[0]).toMatchObject({ TraceId: 'e7a2c91f03b84d5eb6a1f0c2d93e7b58', SpanId: '80c26ead5f3b74b9', Decision: 'deny', DecisionReason: 'rbac', DecisionPolicy: 'none' });
     expect(rows[0]!.LogAttributes.response_code_details).toBe('rbac_access_denied_matched_policy[none]');
     expect(rows[0]!.Body).toContain('"GET /reviews/0 HTTP/1.1" 403');
+  });
+
+  it('takes the access-log export over gRPC LogsService/Export, as envoyOtelAls sends it by default', async () => {
+    const body = readFixture('access_logs/denied_403_authz_at_reviews.otel_als.reviews.json').replace('80c26ead5f3b74b9', 'a2e48acf7b5d96db');
+    const client = new grpc.Client(`127.0.0.1:${collector.ports.otlpGrpc}`, grpc.credentials.createInsecure());
+    try {
+      const code = await new Promise<number>((resolve) =>
+        client.makeUnaryRequest('/opentelemetry.proto.collector.logs.v1.LogsService/Export', (b: Buffer) => b, (b: Buffer) => b, Buffer.from(otlpJsonToProtobuf(body, 'logs')), new grpc.Metadata(), (error) => resolve(error ? error.code ?? -1 : grpc.status.OK)),
+      );
+      expect(code).toBe(grpc.status.OK);
+    } finally {
+      client.close();
+    }
+    const rows = await collector.query<{ Decision: string; DecisionPolicy: string }>("SELECT Decision, DecisionPolicy FROM otel_logs WHERE SpanId = 'a2e48acf7b5d96db'");
+    expect(rows).toEqual([{ Decision: 'deny', DecisionPolicy: 'none' }]);
   });
 
   it("answers Grafana's OTel trace-by-id query shape from otel_traces and otel_traces_trace_id_ts", async () => {
