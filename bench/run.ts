@@ -21,7 +21,7 @@ import { workerBenchmarks } from './worker.ts';
 
 const quick = process.argv.includes('--quick');
 const size = quick
-  ? { ingestRequests: 40, latencyRequests: 16, freshnessRequests: 80, freshnessSamples: 20, querySpans: 50_000, queryRepeats: 5, decodeBodies: 24, workerRequests: 100 }
+  ? { ingestRequests: 40, latencyRequests: 16, freshnessRequests: 80, freshnessSamples: 20, querySpans: 50_000, queryRepeats: 5, decodeBodies: 24, workerRequests: 300 }
   : { ingestRequests: 600, latencyRequests: 300, freshnessRequests: 1000, freshnessSamples: 200, querySpans: 10_000_000, queryRepeats: 20, decodeBodies: 200, workerRequests: 2000 };
 const spansPerBatch = 512;
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
@@ -189,6 +189,9 @@ async function freshness(collector: CollectorProcess): Promise<void> {
 
 // ---- 1. ingest, with its two references ----
 
+/** Acknowledged spans/s per format at 32 requests in flight, for the scaling comparison. */
+const closedLoopRate: Partial<Record<(typeof formats)[number], number>> = {};
+
 async function ingest(collector: CollectorProcess, storageLimit: number): Promise<void> {
   for (const format of formats) {
     const payloads = buildPayloads(format, 16, spansPerBatch, formats.indexOf(format) + 1);
@@ -210,6 +213,7 @@ async function ingest(collector: CollectorProcess, storageLimit: number): Promis
     const okRequests = (max.statuses['200'] ?? 0) + (max.statuses['202'] ?? 0);
     const rate = (okRequests * spansPerBatch) / (max.elapsedMs / 1000);
     const loss = sent - stored;
+    closedLoopRate[format] = rate;
 
     progress(`ingest ${format}: open loop at 50% (${((rate / 2) | 0)} spans/s)`);
     const half = await runLoad(url, contentType, file, size.latencyRequests, { rate: rate / 2 / spansPerBatch });
@@ -218,6 +222,29 @@ async function ingest(collector: CollectorProcess, storageLimit: number): Promis
     record({ section, metric: 'spans/s acknowledged', value: rate, unit: 'spans/s', reference: 'decode-only rate of the same bodies', referenceValue: decodeRate });
     record({ section, metric: 'ack latency p50 at 50% of that rate', value: percentile(half.latencies, 50), unit: 'ms', reference: 'ack latency p50 at full rate', referenceValue: percentile(max.latencies, 50) });
     record({ section, metric: 'ack latency p99 at 50% of that rate', value: percentile(half.latencies, 99), unit: 'ms', reference: 'ack latency p99 at full rate', referenceValue: percentile(max.latencies, 99) });
+  }
+}
+
+/**
+ * Section 6, scaling out: two collector processes, each on its own embedded store, each under half
+ * the load (16 requests in flight apiece), against the single process measured in section 1. On a
+ * 2-core machine both processes and both load generators share the same cores.
+ */
+async function scaleOut(): Promise<void> {
+  const format = 'otlp-proto';
+  const file = join(work, `${format}.bin`);
+  const { listener, path, contentType } = endpoint[format];
+  progress('scaling: 2 collector processes');
+  const pair = await Promise.all([spawnCollector(join(work, 'scale-a')), spawnCollector(join(work, 'scale-b'))]);
+  try {
+    const results = await Promise.all(
+      pair.map((collector) => runLoad(`http://127.0.0.1:${collector.ports[listener]}${path}`, contentType, file, size.ingestRequests, { concurrency: 16 })),
+    );
+    const acknowledged = results.reduce((sum, r) => sum + ((r.statuses['200'] ?? 0) + (r.statuses['202'] ?? 0)) * spansPerBatch, 0);
+    const elapsedMs = Math.max(...results.map((r) => r.elapsedMs));
+    record({ section: '6 scaling', metric: `${format}: spans/s acknowledged by 2 collector processes, own stores`, value: acknowledged / (elapsedMs / 1000), unit: 'spans/s', reference: '1 collector process (section 1)', referenceValue: closedLoopRate[format] ?? NaN });
+  } finally {
+    await Promise.all(pair.map((collector) => collector.stop()));
   }
 }
 
@@ -289,6 +316,7 @@ try {
   record({ section: '1 ingest', metric: 'collector peak RSS (VmHWM) over sections 1–2', value: peakRssBytes / 2 ** 20, unit: 'MiB', reference: 'harness process peak RSS (same engine, no server)', referenceValue: process.resourceUsage().maxRSS / 1024 });
 
   discardSink();
+  await scaleOut();
 
   await loadQueryData(store, size.querySpans, progress);
   await queryBenchmarks(store, size.queryRepeats, record, progress);
