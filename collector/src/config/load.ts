@@ -109,10 +109,15 @@ function validate(config: SeamConfig): void {
     if (!/^[0-9a-f]{64}$/.test(hash)) throw new ConfigError(`tokenHashes must hold SHA-256 hex digests (64 lowercase hex digits), got "${hash.slice(0, 12)}…"; make one with: seam token hash <token>`);
   }
   if (config.clickhouse.url) {
+    let protocol = '';
     try {
-      new URL(config.clickhouse.url);
+      protocol = new URL(config.clickhouse.url).protocol;
     } catch {
-      throw new ConfigError(`CLICKHOUSE_URL "${config.clickhouse.url}" is not a URL; use e.g. http://clickhouse:8123, or unset it to use the embedded store`);
+      // reported below
+    }
+    if (protocol !== 'http:' && protocol !== 'https:') {
+      // The value is not echoed: it may carry a password.
+      throw new ConfigError('CLICKHOUSE_URL is not an http(s) URL; use e.g. http://clickhouse:8123, or unset it to use the embedded store');
     }
   }
 }
