@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
 import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
 
 export interface StoreOptions {
@@ -32,12 +32,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 }
 
 async function openServer(options: StoreOptions): Promise<Store> {
+  const inUrl = new URL(options.url!);
   const client = createClient({
     url: options.url,
-    username: options.username ?? 'default',
-    password: options.password ?? '',
+    // Credentials in the URL win, as the client would log twice to say.
+    ...(inUrl.username ? {} : { username: options.username ?? 'default', password: options.password ?? '' }),
     database: options.database ?? 'default',
     clickhouse_settings: { date_time_input_format: 'best_effort' },
+    // Seam reports connection problems itself, with what to do about them.
+    log: { level: ClickHouseLogLevel.ERROR },
   });
   const reachable = await client.ping();
   if (!reachable.success) {
