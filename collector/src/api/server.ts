@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import Fastify from 'fastify';
 import type { SeamConfig } from '../config/schema.ts';
 import type { BatchWriter } from '../exporter/batch-writer.ts';
+import { closeConnectionsOnShutdown } from '../server/http-app.ts';
 import { isMigrated } from '../store/migrate.ts';
 import type { Store } from '../store/open.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
@@ -40,6 +41,7 @@ export async function apiServer(options: ApiOptions): Promise<FastifyInstance> {
     // Unknown query parameters are refused rather than silently dropped: a typo should not widen a search.
     ajv: { customOptions: { removeAdditional: false } },
   });
+  closeConnectionsOnShutdown(app);
   installErrorHandling(app);
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

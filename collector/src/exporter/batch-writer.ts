@@ -79,6 +79,8 @@ export class BatchWriter {
   private readonly queues = new Map<Table, { pending: Pending[]; rows: number; oldestAt: number; timer?: NodeJS.Timeout; inflight?: Promise<void> }>();
   private queued = 0;
   private closed = false;
+  /** Set when shutdown begins: rows are written as they arrive, so requests still in flight finish. */
+  private draining = false;
   private replaying: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private readonly drainWaiters: (() => void)[] = [];
@@ -129,7 +131,7 @@ export class BatchWriter {
     const done = new Promise<void>((resolve, reject) => queue.pending.push({ rows, resolve, reject }));
     if (queue.rows === 0) queue.oldestAt = performance.now();
     queue.rows += rows.length;
-    if (queue.rows >= this.options.maxBatchRows) this.flushTable(table);
+    if (queue.rows >= this.options.maxBatchRows || this.draining) this.flushTable(table);
     else queue.timer ??= setTimeout(() => this.flushTable(table), this.options.flushIntervalMs);
     return done;
   }
@@ -148,6 +150,15 @@ export class BatchWriter {
   }
 
   /** Flushes the queues (into the spool if ClickHouse is away) and stops replay; the spool is kept for the next start. */
+  /**
+   * Shutdown, first step: keep taking rows from requests already in flight but write them at once,
+   * without waiting for the flush interval, while the listeners stop accepting new ones.
+   */
+  drain(): Promise<void> {
+    this.draining = true;
+    return this.flush();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.flush();
@@ -184,7 +195,7 @@ export class BatchWriter {
     queue.inflight = this.deliver(table, batch, rows).finally(() => {
       queue.inflight = undefined;
       this.queued -= rows;
-      if (queue.rows >= this.options.maxBatchRows || (this.closed && queue.rows > 0)) this.flushTable(table);
+      if (queue.rows >= this.options.maxBatchRows || ((this.closed || this.draining) && queue.rows > 0)) this.flushTable(table);
       // Rows that arrived during the insert have been waiting all along: count that against the interval.
       else if (queue.rows > 0) queue.timer ??= setTimeout(() => this.flushTable(table), Math.max(0, this.options.flushIntervalMs - (performance.now() - queue.oldestAt)));
     });

@@ -119,8 +119,9 @@ export async function startCollector(config: SeamConfig, log: (line: string) => 
     ports,
     close() {
       closing ??= (async () => {
-        // Stop taking new work, let in-flight requests finish (each waits for its rows), then flush.
-        await Promise.all([otlpHttp.close(), zipkin.close(), shutdownGrpc(grpcServer.server)]);
+        // Stop taking new work and let in-flight requests finish: each waits for its rows, which the
+        // draining writer now writes at once. Then flush whatever is left.
+        await Promise.all([otlpHttp.close(), zipkin.close(), shutdownGrpc(grpcServer.server), writer.drain()]);
         await writer.close();
         await api.close();
         await store.close();

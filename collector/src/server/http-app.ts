@@ -21,6 +21,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   app.addHook('onRoute', (route) => {
     route.preParsing = [...(Array.isArray(route.preParsing) ? route.preParsing : route.preParsing ? [route.preParsing] : []), ratioCheck];
   });
+  closeConnectionsOnShutdown(app);
   app.removeAllContentTypeParsers();
   for (const type of ['application/x-protobuf', 'application/protobuf', 'application/json']) {
     app.addContentTypeParser(type, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -71,4 +72,21 @@ function limitRatio(ratio: number): preParsingHookHandler {
     guard.on('error', () => {});
     done(null, inflating.pipe(guard));
   };
+}
+
+/**
+ * Once shutdown begins, every response says `Connection: close`. A keep-alive connection that was busy
+ * when closing started would otherwise stay open after its response until the keep-alive timeout
+ * (72 s in Fastify), holding the shutdown for that long.
+ */
+export function closeConnectionsOnShutdown(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
 }
