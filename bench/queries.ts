@@ -1,4 +1,5 @@
 import { logColumns, spanColumns } from '../collector/src/exporter/rows.ts';
+import { loadSql } from '../collector/src/lib/sql-files.ts';
 import type { Store } from '../collector/src/store/open.ts';
 import { generateTraffic } from '../test/generator/traffic.ts';
 import { generatorRows } from './payloads.ts';
@@ -111,11 +112,8 @@ const questions: { name: string; seam: string; ref: string; goal?: string }[] = 
   },
   {
     name: 'identity timeline (one subject, 24 h, first 100)',
-    seam: `SELECT min(Timestamp) AS ts, TraceId, SpanId, max(Layer) AS layer, max(ServiceName) AS service, max(Subject) AS subject,
-        max(Verdict).2 AS decision, max(Verdict).3 AS reason
-      FROM seam_decisions WHERE Day >= yesterday() GROUP BY TraceId, SpanId
-      HAVING max(IsDecisionPoint) = 1 AND subject = {subject:String} AND ts >= now64(9) - INTERVAL 24 HOUR
-      ORDER BY ts, TraceId, SpanId LIMIT 100`,
+    // The API's own query (GET /api/v1/identities/{subject}/timeline), first page.
+    seam: loadSql('api/timeline_decisions.sql'),
     ref: `SELECT * FROM (${refDecisionSpans}) WHERE subject = {subject:String} ORDER BY Timestamp LIMIT 100`,
     goal: '≤0.2 (≥5x faster)',
   },
@@ -154,7 +152,19 @@ export async function queryBenchmarks(store: Store, repeats: number, record: Rec
   for (const question of questions) {
     progress(`queries: ${question.name}`);
     const now = BigInt(Date.now()) * 1_000_000n;
-    const params = { subject, fromNs: (now - 24n * 3600n * 1_000_000_000n).toString(), toNs: now.toString() };
+    const params = {
+      subject,
+      fromNs: (now - 24n * 3600n * 1_000_000_000n).toString(),
+      toNs: now.toString(),
+      // The timeline query's paging and scope parameters: first page, no tenant scope.
+      scoped: 0,
+      scope: [],
+      hasCursor: 0,
+      cursorNs: '0',
+      cursorK1: '',
+      cursorK2: '',
+      limit: 100,
+    };
     const seam = await median(store, question.seam, params, repeats);
     const ref = await median(store, question.ref, params, repeats);
     record({ section, metric: question.name, value: seam, unit: 'ms', reference: 'plain OTel exporter schema, from attribute maps', referenceValue: ref, ...(question.goal ? { goal: question.goal } : {}) });

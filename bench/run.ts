@@ -23,6 +23,13 @@ const quick = process.argv.includes('--quick');
 const size = quick
   ? { ingestRequests: 40, latencyRequests: 16, freshnessRequests: 80, freshnessSamples: 20, querySpans: 50_000, queryRepeats: 5, decodeBodies: 24, workerRequests: 300 }
   : { ingestRequests: 600, latencyRequests: 300, freshnessRequests: 1000, freshnessSamples: 200, querySpans: 10_000_000, queryRepeats: 20, decodeBodies: 200, workerRequests: 2000 };
+// `--spans N` sets the query section's data size (for the 1M/3M/10M points), whatever the mode.
+const spansArg = process.argv.indexOf('--spans');
+if (spansArg !== -1) {
+  const spans = Number(process.argv[spansArg + 1]);
+  if (!Number.isInteger(spans) || spans <= 0) throw new Error('--spans takes a positive whole number of spans, e.g. --spans 1000000');
+  size.querySpans = spans;
+}
 const spansPerBatch = 512;
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'seam-bench-'));

@@ -16,6 +16,8 @@ SELECT
     DryRunPolicy AS dryRunPolicy
 FROM seam_decision_points_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64})
 WHERE Subject = {subject:String}
+    -- The caller's traces first (one column scan), so the view merges only their decision points.
+    AND TraceId IN (SELECT TraceId FROM seam_decisions WHERE Subject = {subject:String} AND Day BETWEEN toDate32(fromUnixTimestamp64Nano({fromNs:Int64})) - 1 AND toDate32(fromUnixTimestamp64Nano({toNs:Int64})) + 1)
     AND Timestamp BETWEEN fromUnixTimestamp64Nano({fromNs:Int64}) AND fromUnixTimestamp64Nano({toNs:Int64})
     AND ({scoped:UInt8} = 0 OR hasAny({scope:Array(String)}, [ServiceName, splitByChar('.', ServiceName)[-1]]))
     AND ({hasCursor:UInt8} = 0
