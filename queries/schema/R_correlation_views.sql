@@ -4,8 +4,8 @@
 -- in whatever order and however late.
 --
 -- Each view comes twice. `<name>_between(fromNs = …, toNs = …)` reads only the partitions and rows near
--- that window (an hour either side, where the other half of a request may lie), so its cost follows
--- the window, not the whole store; it may return rows just outside the window, and callers filter on
+-- that window (an hour either side, where the other half of a request may lie; the partial rows of one
+-- trace or decision point all lie near its time), so its cost follows the window, not the whole store; it may return rows just outside the window, and callers filter on
 -- Timestamp. `<name>` is the same over everything, for ad-hoc SQL and dashboards.
 
 -- Every authorization decision point with its strongest evidence: the one place readers get decisions
@@ -29,7 +29,7 @@ FROM
            verdict.4 AS policy, verdict.5 AS evidence, max(DryRunResult) AS dryResult, max(DryRunPolicy) AS dryPolicy,
            max(Forwarded) = 1 AND evidence = 'span' AND decision = 'deny' AS overridden
     FROM {{sharded seam_decisions}}
-    WHERE {{near_window_days Day}}
+    WHERE {{near_window_days Day}} AND {{near_window Timestamp}}
     GROUP BY TraceId, SpanId
     HAVING max(IsDecisionPoint) = 1
 );
@@ -44,8 +44,8 @@ WITH
     traces AS (
         SELECT TraceId, min(Start) AS Start, sum(EdgeRequests) AS edge, sum(MeshEntries) AS mesh,
                max(EdgeService) AS edgeService, max(MeshService) AS meshService, max(EdgeSubject) AS edgeSubject
-        FROM {{sharded seam_trace_summary}}
-        WHERE {{near_window_days Day}}
+        FROM {{sharded seam_trace_summary}} AS summary
+        WHERE {{near_window_days summary.Day}} AND {{near_window summary.Start}}
         GROUP BY TraceId
     )
 SELECT
@@ -129,8 +129,8 @@ FROM
 (
     SELECT TraceId, min(Start) AS Start, max(EdgeService) AS EdgeService, max(EdgeSubject) AS EdgeSubject,
            max(EdgeDecision) AS EdgeDecision, max(EdgeReason) AS EdgeReason, max(EdgeKeyId) AS EdgeKeyId
-    FROM {{sharded seam_trace_summary}}
-    WHERE {{near_window_days Day}}
+    FROM {{sharded seam_trace_summary}} AS summary
+    WHERE {{near_window_days summary.Day}} AND {{near_window summary.Start}}
     GROUP BY TraceId
     HAVING sum(EdgeRequests) > 0
 ) AS s
@@ -152,8 +152,8 @@ WITH
                max(EdgeService) AS edgeService, max(MeshService) AS meshService,
                max(EdgeSubject) AS edgeSubject, max(MeshSubject) AS meshSubject,
                max(EdgeDecision) AS edgeDecision, max(EdgeReason) AS edgeReason, max(EdgeKeyId) AS edgeKey
-        FROM {{sharded seam_trace_summary}}
-        WHERE {{near_window_days Day}}
+        FROM {{sharded seam_trace_summary}} AS summary
+        WHERE {{near_window_days summary.Day}} AND {{near_window summary.Start}}
         GROUP BY TraceId
     ),
     meshVerdicts AS (
