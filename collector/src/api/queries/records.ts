@@ -17,22 +17,8 @@ export interface DecisionRecord {
   dryRun: { result: string; policy: string } | null;
 }
 
-export interface DecisionRow {
-  ts: string;
-  traceId: string;
-  spanId: string;
-  layer: string;
-  service: string;
-  subject: string;
-  groups: string[];
-  decision: string;
-  reason: string;
-  policy: string;
-  evidence: string;
-  keyId: string;
-  dryRunResult: string;
-  dryRunPolicy: string;
-}
+/** The same decision as the SQL returns it: nanosecond time, dry run in two columns. */
+export type DecisionRow = Omit<DecisionRecord, 'timestamp' | 'dryRun'> & { ts: string; dryRunResult: string; dryRunPolicy: string };
 
 export function toDecision(row: DecisionRow): DecisionRecord {
   return {

@@ -33,21 +33,8 @@ export interface TraceDocument {
   mismatches: MismatchRecord[];
 }
 
-interface SpanRow {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  layer: string;
-  service: string;
-  name: string;
-  kind: string;
-  ts: string;
-  durationNs: string;
-  status: string;
-  statusMessage: string;
-  httpStatus: number;
-  attributes: Record<string, string>;
-}
+/** A span as the SQL returns it: nanosecond start and duration as decimal strings, no depth yet. */
+type SpanRow = Omit<SpanRecord, 'start' | 'durationNs' | 'depth'> & { ts: string; durationNs: string };
 
 // A trace with more spans than this is cut, so one runaway trace cannot exhaust the API's memory.
 const maxSpans = 10_000;
