@@ -202,6 +202,23 @@ INNER JOIN (SELECT KeyId, min(FirstSeen) AS firstSeen FROM {{sharded seam_keys}}
 WHERE t.edge > 0 AND t.edgeKey != '' AND dateDiff('second', k.firstSeen, t.Start) > {{key_rotation_hours}} * 3600
 SETTINGS join_use_nulls = 0;
 
+-- The decision points under lowercase names, for dashboard panels: their outputs are named after
+-- the view's columns (Reason, Policy, Layer…), which ClickHouse would otherwise resolve to the alias.
+CREATE OR REPLACE VIEW seam_dashboard_decisions_between {{on_cluster}} AS
+SELECT
+    TraceId AS trace,
+    Timestamp AS ts,
+    Layer AS layer,
+    ServiceName AS service,
+    Subject AS subject,
+    Groups AS groups,
+    Decision AS decision,
+    Reason AS reason,
+    Policy AS policy,
+    DryRunResult AS dry_run_result,
+    DryRunPolicy AS dry_run_policy
+FROM seam_decision_points_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64});
+
 -- Self time per span: its duration minus its direct children's, floored at 0 (children may overlap).
 -- Summed per trace and layer it splits a request's time between edge, gateway, sidecars and app; without
 -- application spans a sidecar's inbound span also holds the application's time. Each row carries its

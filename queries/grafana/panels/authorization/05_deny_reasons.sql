@@ -2,23 +2,7 @@
 SELECT
     concat(layer, ': ', if(reason = '', 'unknown', reason)) AS Reason,
     count() AS Denies
-FROM
-(
-    SELECT
-        TraceId AS trace,
-        Timestamp AS ts,
-        Layer AS layer,
-        ServiceName AS service,
-        Subject AS subject,
-        Groups AS groups,
-        Decision AS decision,
-        Reason AS reason,
-        Policy AS policy,
-        DryRunResult AS dry_run_result,
-        DryRunPolicy AS dry_run_policy
-    -- The decision points with their strongest evidence, as the API reads them.
-    FROM seam_decision_points_between(fromNs = ${__from}000000, toNs = ${__to}000000)
-)
+FROM seam_dashboard_decisions_between(fromNs = ${__from}000000, toNs = ${__to}000000)
 WHERE $__timeFilter(ts)
   AND $__conditionalAll(service IN (${service:singlequote}), $service)
   AND $__conditionalAll(subject = ${subject:singlequote}, $subject)
