@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
+import { workerdBuildOptions } from '../worker-exporter/example/build.mjs';
 import type { Row } from './run.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -22,18 +23,11 @@ const variants: Record<string, (sink: string) => string> = {
 async function bundle(entry: { path: string } | { source: string }, outfile: string): Promise<{ code: string; gzipBytes: number }> {
   await build({
     ...('path' in entry ? { entryPoints: [entry.path] } : { stdin: { contents: entry.source, resolveDir: root, loader: 'ts' as const } }),
+    ...workerdBuildOptions,
     outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    // As the example's build: workerd takes packages' worker/browser builds; node: built-ins come from nodejs_compat.
-    conditions: ['workerd', 'worker', 'browser', 'import'],
-    mainFields: ['browser', 'module', 'main'],
     // As wrangler does under nodejs_compat: Node built-ins, with or without the node: prefix, come from workerd.
     external: ['node:*', ...builtinModules],
     minify: true,
-    legalComments: 'none',
     logLevel: 'silent',
     absWorkingDir: root,
   });

@@ -7,19 +7,24 @@ import { gzipSync } from 'node:zlib';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** How any Worker here is bundled for workerd: this build, the tests' and the benchmark's. */
+export const workerdBuildOptions = {
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  // workerd is a Web runtime: take packages' browser/worker builds, never Node ones.
+  conditions: ['workerd', 'worker', 'browser', 'import'],
+  mainFields: ['browser', 'module', 'main'],
+  legalComments: 'none',
+};
+
 export async function buildExample({ outfile = join(here, 'dist', 'worker.js'), minify = true } = {}) {
   await build({
+    ...workerdBuildOptions,
     entryPoints: [join(here, 'src', 'index.ts')],
     outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    // workerd is a Web runtime: take packages' browser/worker builds, never Node ones.
-    conditions: ['workerd', 'worker', 'browser', 'import'],
-    mainFields: ['browser', 'module', 'main'],
     minify,
-    legalComments: 'none',
     logLevel: 'warning',
   });
   const code = readFileSync(outfile);

@@ -1,22 +1,13 @@
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
+import { workerdBuildOptions } from '../../example/build.mjs';
 
 // Accepted by miniflare 4.20260730.0's workerd (which refuses dates after 2026-08-06).
 export const COMPATIBILITY_DATE = '2026-07-01';
 
 /** Bundles a Worker entry the way the example's build script does, for workerd. */
 export async function bundleWorker(entry: string): Promise<string> {
-  const out = await build({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser', 'import'],
-    mainFields: ['browser', 'module', 'main'],
-    logLevel: 'warning',
-  });
+  const out = await build({ ...workerdBuildOptions, entryPoints: [entry], write: false, logLevel: 'warning' });
   return out.outputFiles[0]!.text;
 }
 
