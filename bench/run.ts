@@ -325,7 +325,8 @@ try {
   discardSink();
   await scaleOut();
 
-  await loadQueryData(store, size.querySpans, progress);
+  const loaded = await loadQueryData(store, size.querySpans, progress);
+  record({ section: '3 queries', metric: `decision rollup: counting all ${loaded.rollupMinutes} minutes at once (the collector spreads this over the run)`, value: loaded.rollupMs, unit: 'ms', reference: 'decode + enrich + insert of the same spans', referenceValue: loaded.loadMs });
   await queryBenchmarks(store, size.queryRepeats, record, progress);
   await storageCost(store, record);
   await store.close();

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeCursor, type Cursor } from '../collector/src/api/params.ts';
+import { listMismatches } from '../collector/src/api/queries/mismatches.ts';
 import { generateTraffic, linkMethods, mismatchKinds, type Truth } from './generator/traffic.ts';
 import { startTestCollector, type TestCollector } from './helpers/collector.ts';
 import { sendBatches } from './helpers/send.ts';
@@ -69,6 +71,28 @@ describe(`correlation of ${requests} generated requests`, () => {
       expect(s.precision, `${kind} precision`).toBeGreaterThanOrEqual(0.98);
       expect(s.recall, `${kind} recall`).toBeGreaterThanOrEqual(0.98);
     }
+  });
+
+  it('pages the API through exactly the mismatches of the whole store, newest first, searching backwards in slices', async () => {
+    const all = await collector.query<{ Kind: string; TraceId: string; MeshTraceId: string; ns: string }>(
+      'SELECT Kind, TraceId, MeshTraceId, toString(toUnixTimestamp64Nano(Timestamp)) AS ns FROM seam_mismatches',
+    );
+    const window = {
+      fromNs: all.reduce((min, row) => (BigInt(row.ns) < min ? BigInt(row.ns) : min), BigInt(all[0]!.ns)).toString(),
+      toNs: (BigInt(Date.UTC(2026, 10, 20, 12, 0, 0)) * 1_000_000n).toString(),
+    };
+    const paged: string[] = [];
+    let after: Cursor | null = null;
+    let pages = 0;
+    do {
+      const page = await listMismatches(collector.store, window, {}, { limit: 1500, after }, null);
+      paged.push(...page.mismatches.map((m) => `${m.kind}|${m.traceId}|${m.meshTraceId}`));
+      after = page.nextCursor === null ? null : decodeCursor(page.nextCursor);
+      pages++;
+    } while (after !== null);
+    expect(pages).toBeGreaterThan(2);
+    expect(new Set(paged).size).toBe(paged.length);
+    expect(paged.sort()).toEqual(all.map((r) => `${r.Kind}|${r.TraceId}|${r.MeshTraceId}`).sort());
   });
 
   it('records the decision and reason at each decision point correctly (≥ 0.99), and no app 403 as a mesh deny', async () => {

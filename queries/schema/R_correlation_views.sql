@@ -4,14 +4,19 @@
 -- in whatever order and however late.
 --
 -- Each view comes twice. `<name>_between(fromNs = …, toNs = …)` reads only the partitions and rows near
--- that window (an hour either side, where the other half of a request may lie; the partial rows of one
--- trace or decision point all lie near its time), so its cost follows the window, not the whole store; it may return rows just outside the window, and callers filter on
+-- that window (five minutes plus the identity window either side, where the other half of a request may
+-- lie; the partial rows of one trace or decision point all lie near its time), so its cost follows the
+-- window, not the whole store; it may return rows just outside the window, and callers filter on
 -- Timestamp. `<name>` is the same over everything, for ad-hoc SQL and dashboards.
 
 -- Every authorization decision point with its strongest evidence: the one place readers get decisions
 -- from (API, CLI, dashboards). A span-evidence deny on a proxy that forwarded upstream is the
 -- upstream's answer passing through, so it is read as an allow.
-CREATE OR REPLACE VIEW seam_decision_points_between {{on_cluster}} AS
+-- `seam_decision_points_within` builds points from the rows stamped exactly within [fromNs, toNs];
+-- with unsettledOnly = 1 it skips rows more than five minutes older than the window's first minute
+-- that the rollup does not cover (all rows of one point, span, access log and forwarded child, lie
+-- within seconds of each other).
+CREATE OR REPLACE VIEW seam_decision_points_within {{on_cluster}} AS
 SELECT
     ts AS Timestamp, TraceId, SpanId, parent AS ParentSpanId, layer AS Layer, service AS ServiceName, name AS SpanName,
     subject AS Subject, issuer AS Issuer, kid AS KeyId, mapping AS MappingVersion, groups AS Groups, status AS HttpStatus,
@@ -22,17 +27,65 @@ SELECT
     dryResult AS DryRunResult, dryPolicy AS DryRunPolicy
 FROM
 (
+    WITH (
+        -- Five minutes before the window's first minute not covered by the rollup (a day past the
+        -- window when there is none, which prunes every partition).
+        SELECT ifNull(minOrNull(Minute), fromUnixTimestamp64Nano({toNs:Int64}) + INTERVAL 1 DAY) - INTERVAL 5 MINUTE
+        FROM
+        (
+            SELECT Minute FROM {{sharded seam_decision_minutes}}
+            WHERE Minute BETWEEN toStartOfMinute(fromUnixTimestamp64Nano({fromNs:Int64})) AND fromUnixTimestamp64Nano({toNs:Int64})
+            GROUP BY Minute
+            HAVING max(SettledBefore) <= max(LastInsert)
+        )
+    ) AS unsettledFrom
     SELECT TraceId, SpanId, min(Timestamp) AS ts, max(ParentSpanId) AS parent, max(Layer) AS layer,
            max(ServiceName) AS service, max(SpanName) AS name, max(Subject) AS subject, max(Issuer) AS issuer,
-           max(KeyId) AS kid, max(MappingVersion) AS mapping, groupUniqArrayArray(Groups) AS groups,
+           max(KeyId) AS kid, max(MappingVersion) AS mapping, arraySort(groupUniqArrayArray(Groups)) AS groups,
            max(HttpStatus) AS status, max(Verdict) AS verdict, verdict.2 AS decision, verdict.3 AS reason,
            verdict.4 AS policy, verdict.5 AS evidence, max(DryRunResult) AS dryResult, max(DryRunPolicy) AS dryPolicy,
            max(Forwarded) = 1 AND evidence = 'span' AND decision = 'deny' AS overridden
     FROM {{sharded seam_decisions}}
-    WHERE {{near_window_days Day}} AND {{near_window Timestamp}}
+    WHERE Day BETWEEN toDate32(fromUnixTimestamp64Nano({fromNs:Int64})) AND toDate32(fromUnixTimestamp64Nano({toNs:Int64}))
+      AND {{in_window Timestamp}}
+      AND ({unsettledOnly:UInt8} = 0 OR (Day >= toDate32(unsettledFrom) AND Timestamp >= unsettledFrom))
     GROUP BY TraceId, SpanId
     HAVING max(IsDecisionPoint) = 1
 );
+
+CREATE OR REPLACE VIEW seam_decision_points_between {{on_cluster}} AS
+SELECT * FROM seam_decision_points_within(fromNs = {fromNs:Int64} - {{near_margin_ns}}, toNs = {toNs:Int64} + {{near_margin_ns}}, unsettledOnly = 0);
+
+-- Decision points per minute of the window and per dimension, computed from the decision rows. The
+-- rows read reach five minutes before and six after the window, so every point of a boundary minute
+-- is whole. The collector's rollup stores this for quiet minutes (queries/rollup/).
+CREATE OR REPLACE VIEW seam_decision_counts_computed_between {{on_cluster}} AS
+SELECT
+    toStartOfMinute(Timestamp) AS Minute, Layer, ServiceName, Groups, Decision, Reason, Policy, Evidence,
+    DryRunResult, DryRunPolicy, count() AS Points
+FROM seam_decision_points_within(fromNs = {fromNs:Int64} - 300000000000, toNs = {toNs:Int64} + 360000000000, unsettledOnly = {unsettledOnly:UInt8})
+WHERE Minute BETWEEN toStartOfMinute(fromUnixTimestamp64Nano({fromNs:Int64})) AND fromUnixTimestamp64Nano({toNs:Int64})
+GROUP BY Minute, Layer, ServiceName, Groups, Decision, Reason, Policy, Evidence, DryRunResult, DryRunPolicy;
+
+-- Decision points per minute and dimension for every minute that starts in the window: the rollup's
+-- generation for minutes with no decision row since it was computed, and the rows themselves for the
+-- rest, so a count is never stale. Sum Points; ARRAY JOIN Groups to count by group.
+CREATE OR REPLACE VIEW seam_decision_counts_between {{on_cluster}} AS
+WITH settled AS (
+    SELECT Minute, max(Generation) AS generation
+    FROM {{sharded seam_decision_minutes}}
+    WHERE Minute BETWEEN toStartOfMinute(fromUnixTimestamp64Nano({fromNs:Int64})) AND fromUnixTimestamp64Nano({toNs:Int64})
+    GROUP BY Minute
+    HAVING max(SettledBefore) > max(LastInsert)
+)
+SELECT Minute, Layer, ServiceName, Groups, Decision, Reason, Policy, Evidence, DryRunResult, DryRunPolicy, Points
+FROM {{sharded seam_decision_rollup}}
+WHERE Minute BETWEEN toStartOfMinute(fromUnixTimestamp64Nano({fromNs:Int64})) AND fromUnixTimestamp64Nano({toNs:Int64})
+  AND (Minute, Generation) IN (SELECT Minute, generation FROM settled)
+UNION ALL
+SELECT *
+FROM seam_decision_counts_computed_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64}, unsettledOnly = 1)
+WHERE Minute NOT IN (SELECT Minute FROM settled);
 
 -- One row per edge ↔ mesh trace pair, strongest method first: same trace id; the Cloudflare ray id;
 -- the request id the edge set; or the same subject entering the mesh within the identity window of the

@@ -1,6 +1,7 @@
 import { defaultDecodeLimits, type DecodeLimits } from '../decode/limits.ts';
 import { defaultEnrichOptions, type EnrichOptions } from '../enrich/options.ts';
 import { defaultWriterOptions, type WriterOptions } from '../exporter/batch-writer.ts';
+import { defaultRollupOptions, type RollupOptions } from '../rollup/schedule.ts';
 import { defaultRateLimitOptions, type RateLimitOptions } from '../server/rate-limit.ts';
 
 export interface SeamConfig {
@@ -41,6 +42,8 @@ export interface SeamConfig {
     /** A signing key first seen longer ago than this is past its rotation window (`stale_key`). */
     keyRotationHours: number;
   };
+  /** Per-minute decision counts for analytics; minutes not yet counted are read from rows. */
+  rollup: RollupOptions;
 }
 
 export const defaultConfig: SeamConfig = {
@@ -58,6 +61,7 @@ export const defaultConfig: SeamConfig = {
   rateLimit: defaultRateLimitOptions,
   enrich: defaultEnrichOptions,
   correlation: { identityWindowMs: 2000, keyRotationHours: 24 },
+  rollup: defaultRollupOptions,
 };
 
 /** Where each environment variable lands in the configuration. */
@@ -76,6 +80,8 @@ export const environmentVariables: Record<string, string> = {
   SEAM_RECEIVER_AUTH: 'receiverAuth',
   SEAM_TOKEN_HASHES: 'tokenHashes',
   SEAM_RETENTION_DAYS: 'retentionDays',
+  SEAM_ROLLUP_INTERVAL_SECONDS: 'rollup.intervalSeconds',
+  SEAM_ROLLUP_GRACE_SECONDS: 'rollup.graceSeconds',
   SEAM_API_TENANTS: 'api.tenants',
   SEAM_API_JWKS: 'api.jwks',
   SEAM_API_JWT_ISSUER: 'api.jwtIssuer',

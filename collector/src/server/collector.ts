@@ -18,6 +18,7 @@ import { migrate } from '../store/migrate.ts';
 import { schemaTarget } from '../config/schema-target.ts';
 import { openStore, type Store } from '../store/open.ts';
 import { Metrics } from '../telemetry/metrics.ts';
+import { scheduleRollup } from '../rollup/schedule.ts';
 import { apiServer } from '../api/server.ts';
 import { createHttpApp } from './http-app.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -110,6 +111,7 @@ export async function startCollector(config: SeamConfig, log: (line: string) => 
     api: await listen('api', api, config.ports.api),
   };
   log(`listening otlp-grpc ${config.host}:${grpcServer.port}`);
+  const rollup = scheduleRollup(store, config.rollup, metrics, log);
 
   let closing: Promise<void> | undefined;
   return {
@@ -123,6 +125,7 @@ export async function startCollector(config: SeamConfig, log: (line: string) => 
         // draining writer now writes at once. Then flush whatever is left.
         await Promise.all([otlpHttp.close(), zipkin.close(), shutdownGrpc(grpcServer.server), writer.drain()]);
         await writer.close();
+        await rollup.stop();
         await api.close();
         await store.close();
       })();

@@ -11,7 +11,10 @@
  * - `{{retention_days}}`, `{{identity_window_ms}}`, `{{key_rotation_hours}}`  configured values
  * - `{{near_window C}}`, `{{near_window_days D}}`  in a parameterized view (`fromNs`, `toNs`), keep rows of a
  *                           DateTime64 column C, or days of a Date partition column D, within the window
- *                           widened by an hour: the other half of a request may lie just outside it
+ *                           widened by the near margin: the other half of a request may lie just outside it
+ * - `{{near_margin_ns}}`    that margin: five minutes plus the identity window. The parts of one request
+ *                           (edge and mesh spans, access log, the mesh request an identity link pairs)
+ *                           start within seconds of each other; the rest is room for skewed clocks.
  * - `{{in_window C}}`       the window itself, for the rows a view returns
  */
 export interface SchemaTarget {
@@ -59,16 +62,26 @@ export function renderSchema(template: string, target: SchemaTarget): string {
         return String(target.identityWindowMs ?? 2000);
       case 'key_rotation_hours':
         return String(target.keyRotationHours ?? 24);
+      case 'near_margin_ns':
+        return `${nearMarginMs(target)}000000`;
       case 'near_window':
-        return `${args} BETWEEN ${windowFrom} - INTERVAL 1 HOUR AND ${windowTo} + INTERVAL 1 HOUR`;
+        return `${args} BETWEEN ${windowFrom} - ${nearMargin(target)} AND ${windowTo} + ${nearMargin(target)}`;
       case 'near_window_days':
-        return `${args} BETWEEN toDate32(${windowFrom} - INTERVAL 1 HOUR) AND toDate32(${windowTo} + INTERVAL 1 HOUR)`;
+        return `${args} BETWEEN toDate32(${windowFrom} - ${nearMargin(target)}) AND toDate32(${windowTo} + ${nearMargin(target)})`;
       case 'in_window':
         return `${args} BETWEEN ${windowFrom} AND ${windowTo}`;
       default:
         throw new Error(`unknown schema placeholder {{${name}}}`);
     }
   });
+}
+
+function nearMarginMs(target: SchemaTarget): number {
+  return 5 * 60_000 + (target.identityWindowMs ?? 2000);
+}
+
+function nearMargin(target: SchemaTarget): string {
+  return `toIntervalMillisecond(${nearMarginMs(target)})`;
 }
 
 function replicatedEngine(engine: string, table: string): string {
