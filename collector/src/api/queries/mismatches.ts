@@ -3,11 +3,11 @@ import { pageParams, paginate, type Page, type Window } from '../params.ts';
 import { toMismatch, type MismatchRecord, type MismatchRow } from './records.ts';
 import { runSql, scopeParams, type Scope } from './run.ts';
 
-const firstSliceNs = 5n * 60n * 1_000_000_000n;
+const firstSliceNs = 60n * 1_000_000_000n;
 
 /**
  * Newest first. Mismatches are correlated when read, at a cost that follows the data read, so the
- * window is searched backwards in slices that grow fourfold (5 min, 20 min, 80 min, …) until a page is
+ * window is searched backwards in slices that grow fourfold (1 min, 4 min, 16 min, …) until a page is
  * full: the first page of a busy day reads minutes of data, a quiet day costs a few more queries.
  */
 export async function listMismatches(
