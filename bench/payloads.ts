@@ -1,6 +1,6 @@
 import { defaultDecodeLimits } from '../collector/src/decode/limits.ts';
 import { normalizeResourceLogs } from '../collector/src/decode/otlp-logs.ts';
-import { decodeProto, TraceRequest } from '../collector/src/decode/otlp-proto.ts';
+import { decodeOtlpProtobuf } from '../collector/src/decode/otlp-wire.ts';
 import { normalizeResourceSpans } from '../collector/src/decode/otlp-traces.ts';
 import { normalizeZipkin } from '../collector/src/decode/zipkin.ts';
 import { enrichLog } from '../collector/src/enrich/enrich-log.ts';
@@ -88,7 +88,7 @@ export function buildPayloads(format: Format, distinct: number, spansPerBody: nu
 /** What a receiver does with a body before the pipeline: parse and normalise (no enrichment, no rows). */
 export function decode(format: Format, body: Buffer): Decoded<Span> {
   const stats = { truncated: 0 };
-  if (format === 'otlp-proto') return normalizeResourceSpans(decodeProto(TraceRequest, body), 'proto', defaultDecodeLimits, stats);
+  if (format === 'otlp-proto') return normalizeResourceSpans(decodeOtlpProtobuf('traces', body), 'proto', defaultDecodeLimits, stats);
   const parsed = JSON.parse(body.toString('utf8')) as unknown;
   return format === 'zipkin' ? normalizeZipkin(parsed, defaultDecodeLimits, stats) : normalizeResourceSpans(parsed, 'json', defaultDecodeLimits, stats);
 }

@@ -272,6 +272,26 @@ describe('list routes', () => {
     expect(expired.body.decisions.map((d: any) => d.traceId)).toEqual([edgeOnlyTrace]);
   });
 
+  it('counts decisions by the dimensions and buckets asked for, agreeing with the decisions listed', async () => {
+    const listed: any[] = (await api(`/api/v1/decisions?${window}&limit=1000`)).body.decisions;
+    const tally = (keys: string[]) => keys.reduce<Record<string, number>>((out, key) => ({ ...out, [key]: (out[key] ?? 0) + 1 }), {});
+    const byLayer = await api(`/api/v1/decisions/counts?${window}&by=layer,decision`);
+    expect(byLayer.body.truncated).toBe(false);
+    expect(Object.fromEntries(byLayer.body.counts.map((c: any) => [`${c.layer}|${c.decision}`, c.points]))).toEqual(tally(listed.map((d) => `${d.layer}|${d.decision}`)));
+    // Only the dimensions asked for, and the window as one bucket starting at its first minute.
+    expect(Object.keys(byLayer.body.counts[0]).sort()).toEqual(['decision', 'layer', 'points', 'timestamp']);
+    expect(new Set(byLayer.body.counts.map((c: any) => c.timestamp))).toEqual(new Set(['2026-03-12T00:00:00.000Z']));
+
+    // A point counts once under each group it holds, and once as '' when it holds none.
+    const byGroup = await api(`/api/v1/decisions/counts?${window}&by=group&layer=edge`);
+    const edgeGroups = listed.filter((d) => d.layer === 'edge').flatMap((d) => (d.groups.length ? d.groups : ['']));
+    expect(Object.fromEntries(byGroup.body.counts.map((c: any) => [c.group, c.points]))).toEqual(tally(edgeGroups));
+
+    const hourly = await api(`/api/v1/decisions/counts?${window}&by=decision&step=3600&decision=deny`);
+    const denies = listed.filter((d) => d.decision === 'deny');
+    expect(tally(hourly.body.counts.flatMap((c: any) => Array(c.points).fill(c.timestamp)))).toEqual(tally(denies.map((d) => `${d.timestamp.slice(0, 13)}:00:00.000Z`)));
+  });
+
   it('lists mismatches with both sides, filtered by kind', async () => {
     const { body } = await api(`/api/v1/mismatches?${window}`);
     expect(body.mismatches.map((m: any) => [m.kind, m.traceId])).toEqual([
@@ -334,6 +354,8 @@ describe('input validation', () => {
     ['/api/v1/decisions?limit=0', 'querystring/limit'],
     ['/api/v1/keys?limt=5', 'additional properties'],
     ['/api/v1/decisions?cursor=bm90LWEtY3Vyc29y', 'cursor is not one this API issued'],
+    ['/api/v1/decisions/counts?by=layer,colour', 'querystring/by'],
+    ['/api/v1/decisions/counts?step=90', 'whole number of minutes'],
   ];
   it.each(bad)('%s → 400', async (path, mention) => {
     const { status, body } = await api(path);
@@ -475,6 +497,7 @@ describe('OpenAPI document', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual([
       '/api/v1/decisions',
+      '/api/v1/decisions/counts',
       '/api/v1/identities/{subject}/timeline',
       '/api/v1/keys',
       '/api/v1/links',

@@ -13,12 +13,16 @@ CREATE TABLE IF NOT EXISTS {{local seam_decision_minutes}} {{on_cluster}}
     Minute DateTime,
     LastInsert SimpleAggregateFunction(max, DateTime),
     Generation SimpleAggregateFunction(max, UInt64),
-    SettledBefore SimpleAggregateFunction(max, DateTime)
+    SettledBefore SimpleAggregateFunction(max, DateTime),
+    -- Retention counts from arrival, as for the decisions themselves: minutes of old-timestamped data
+    -- are kept as long as that data.
+    InsertedAt SimpleAggregateFunction(max, DateTime) DEFAULT now()
 )
 ENGINE = {{engine AggregatingMergeTree}}
 PARTITION BY toDate(Minute)
 ORDER BY Minute
-TTL Minute + toIntervalDay({{retention_days}});
+TTL InsertedAt + toIntervalDay({{retention_days}})
+SETTINGS ttl_only_drop_parts = 1;
 
 {{distributed seam_decision_minutes cityHash64(Minute)}}
 
@@ -52,11 +56,13 @@ CREATE TABLE IF NOT EXISTS {{local seam_decision_rollup}} {{on_cluster}}
     Evidence LowCardinality(String),
     DryRunResult LowCardinality(String),
     DryRunPolicy String,
-    Points UInt64
+    Points UInt64,
+    InsertedAt DateTime DEFAULT now()
 )
 ENGINE = {{engine ReplacingMergeTree(Generation)}}
 PARTITION BY toDate(Minute)
 ORDER BY (Minute, Layer, ServiceName, Groups, Decision, Reason, Policy, Evidence, DryRunResult, DryRunPolicy)
-TTL Minute + toIntervalDay({{retention_days}});
+TTL InsertedAt + toIntervalDay({{retention_days}})
+SETTINGS ttl_only_drop_parts = 1;
 
 {{distributed seam_decision_rollup cityHash64(Minute)}}

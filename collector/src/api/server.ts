@@ -11,6 +11,7 @@ import type { RouteContext } from './context.ts';
 import { errorBody, installErrorHandling } from './errors.ts';
 import { collectRoutes, openApiDocument } from './openapi.ts';
 import { decisionsRoute } from './routes/decisions.ts';
+import { decisionCountsRoute } from './routes/decision-counts.ts';
 import { keysRoute } from './routes/keys.ts';
 import { linksRoute } from './routes/links.ts';
 import { mismatchesRoute } from './routes/mismatches.ts';
@@ -68,7 +69,7 @@ export async function apiServer(options: ApiOptions): Promise<FastifyInstance> {
         if (verdict.status === 401) reply.header('www-authenticate', 'Bearer realm="seam"');
         return reply.code(verdict.status).send(errorBody(verdict.status === 401 ? 'unauthenticated' : 'forbidden', verdict.message));
       });
-      for (const route of [traceRoute, tracesRoute, decisionsRoute, mismatchesRoute, timelineRoute, keysRoute, linksRoute]) {
+      for (const route of [traceRoute, tracesRoute, decisionsRoute, decisionCountsRoute, mismatchesRoute, timelineRoute, keysRoute, linksRoute]) {
         await api.register(route, context);
       }
       let document: Record<string, unknown> | undefined;

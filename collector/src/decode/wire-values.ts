@@ -34,11 +34,13 @@ export function readId(value: unknown, bytes: number, wire: Wire, name: string, 
 // 2200-01-01: far enough for any clock, early enough that DateTime64(9) arithmetic in the views cannot overflow.
 const maxNanos = 7_258_118_400_000_000_000n;
 
-/** Reads a fixed64 nanosecond time: a protobufjs Long, a JSON decimal string or a JSON number. */
+/** Reads a fixed64 nanosecond time: a bigint from the protobuf decoder, a JSON decimal string or a JSON number. */
 export function readNanos(value: unknown, name: string): bigint {
   if (value === undefined || value === null) return 0n;
   let result: bigint;
-  if (typeof value === 'string') {
+  if (typeof value === 'bigint') {
+    result = value;
+  } else if (typeof value === 'string') {
     if (!/^\d{1,20}$/.test(value)) throw new RejectedItem(`${name} "${value.slice(0, 40)}" is not a decimal nanosecond count`);
     result = BigInt(value);
   } else if (typeof value === 'number') {

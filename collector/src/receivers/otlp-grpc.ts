@@ -3,7 +3,8 @@ import protobuf from 'protobufjs';
 import type { AttributeStats } from '../decode/attributes.ts';
 import { MalformedRequest, type DecodeLimits } from '../decode/limits.ts';
 import { normalizeResourceLogs } from '../decode/otlp-logs.ts';
-import { decodeProto, encodeProto, LogsRequest, LogsResponse, TraceRequest, TraceResponse } from '../decode/otlp-proto.ts';
+import { encodeProto, LogsResponse, TraceResponse } from '../decode/otlp-proto.ts';
+import { decodeOtlpProtobuf } from '../decode/otlp-wire.ts';
 import { normalizeResourceSpans } from '../decode/otlp-traces.ts';
 import { QueueFull, WriteFailed } from '../exporter/batch-writer.ts';
 import type { Outcome, Pipeline } from '../pipeline.ts';
@@ -65,10 +66,10 @@ function handler(options: OtlpGrpcOptions, signal: 'spans' | 'logs'): grpc.handl
       try {
         let outcome: Outcome;
         if (signal === 'spans') {
-          const decoded = normalizeResourceSpans(decodeProto(TraceRequest, call.request), 'proto', options.limits, stats);
+          const decoded = normalizeResourceSpans(decodeOtlpProtobuf('traces', call.request), 'proto', options.limits, stats);
           outcome = await options.pipeline.acceptSpans('otlp-grpc', decoded, stats, client);
         } else {
-          const decoded = normalizeResourceLogs(decodeProto(LogsRequest, call.request), 'proto', options.limits, stats);
+          const decoded = normalizeResourceLogs(decodeOtlpProtobuf('logs', call.request), 'proto', options.limits, stats);
           outcome = await options.pipeline.acceptLogs('otlp-grpc', decoded, stats, client);
         }
         const partialSuccess =

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AttributeStats } from '../decode/attributes.ts';
 import { MalformedRequest, type DecodeLimits } from '../decode/limits.ts';
 import { normalizeResourceLogs } from '../decode/otlp-logs.ts';
-import { decodeProto, encodeProto, LogsRequest, LogsResponse, TraceRequest, TraceResponse } from '../decode/otlp-proto.ts';
+import { encodeProto, LogsResponse, TraceResponse } from '../decode/otlp-proto.ts';
+import { decodeOtlpProtobuf } from '../decode/otlp-wire.ts';
 import { normalizeResourceSpans } from '../decode/otlp-traces.ts';
 import type { Outcome, Pipeline } from '../pipeline.ts';
 import { clientKey } from '../server/rate-limit.ts';
@@ -65,7 +66,7 @@ export async function otlpHttpReceiver(app: FastifyInstance, options: OtlpHttpOp
 function readBody(request: FastifyRequest, messageName: 'ExportTraceServiceRequest' | 'ExportLogsServiceRequest'): unknown {
   const body = request.body as Buffer | undefined;
   const bytes = body ?? Buffer.alloc(0);
-  if (isProtobuf(request)) return decodeProto(messageName === 'ExportTraceServiceRequest' ? TraceRequest : LogsRequest, bytes);
+  if (isProtobuf(request)) return decodeOtlpProtobuf(messageName === 'ExportTraceServiceRequest' ? 'traces' : 'logs', bytes);
   if (bytes.length === 0) throw new MalformedRequest(`the body is empty; send an OTLP/JSON ${messageName}`);
   try {
     return JSON.parse(bytes.toString('utf8')) as unknown;

@@ -11,6 +11,8 @@ export interface DecisionRollupOptions {
   /** Most minutes counted in one run; the rest wait for the next. */
   maxMinutes?: number;
   onProgress?: (minutesDone: number, minutesDue: number) => void;
+  /** Stops between two stretches of minutes (at shutdown); what is counted so far stays counted. */
+  signal?: AbortSignal;
 }
 
 const minutesPerQuery = 60;
@@ -31,6 +33,7 @@ export async function rollUpDecisionCounts(store: Store, options: DecisionRollup
   let generation = BigInt(clock!.generation);
   let done = 0;
   for (const minutes of spans(due)) {
+    if (options.signal?.aborted) break;
     const params = {
       minutes,
       generation: (generation++).toString(),
@@ -43,7 +46,7 @@ export async function rollUpDecisionCounts(store: Store, options: DecisionRollup
     done += minutes.length;
     options.onProgress?.(done, due.length);
   }
-  return { minutes: due.length };
+  return { minutes: done };
 }
 
 /** Sorted minutes cut into runs no longer than an hour, so each query reads one short stretch of rows. */

@@ -19,10 +19,11 @@ export function scheduleRollup(store: Store, options: RollupOptions, metrics: Me
   let lastError = '';
   // A run that outlasts the interval makes the next tick a no-op rather than a second concurrent run.
   let running: Promise<void> | undefined;
+  const stopping = new AbortController();
   const tick = () => {
     running ??= (async () => {
       try {
-        const { minutes } = await rollUpDecisionCounts(store, { graceSeconds: options.graceSeconds, maxMinutes: 24 * 60 });
+        const { minutes } = await rollUpDecisionCounts(store, { graceSeconds: options.graceSeconds, maxMinutes: 24 * 60, signal: stopping.signal });
         minutesCounted({}, minutes);
         lastError = '';
       } catch (error) {
@@ -41,6 +42,7 @@ export function scheduleRollup(store: Store, options: RollupOptions, metrics: Me
   return {
     async stop() {
       clearInterval(timer);
+      stopping.abort();
       await running;
     },
   };
