@@ -207,8 +207,8 @@ function resource(reader: Reader, end: number, depth: number): Obj {
 }
 
 function scope(reader: Reader, end: number, depth: number): Obj {
-  const out: Obj = { name: '', version: '', attributes: [] };
   const attributes: Obj[] = [];
+  const out: Obj = { name: '', version: '', attributes };
   while (reader.pos < end) {
     const t = reader.varint();
     if (t === tag(1, LENGTH)) out.name = reader.string();
@@ -216,7 +216,6 @@ function scope(reader: Reader, end: number, depth: number): Obj {
     else if (t === tag(3, LENGTH)) attributes.push(embedded(reader, keyValue, depth));
     else skip(reader, t);
   }
-  out.attributes = attributes;
   return out;
 }
 
@@ -232,8 +231,8 @@ function status(reader: Reader, end: number): Obj {
 }
 
 function event(reader: Reader, end: number, depth: number): Obj {
-  const out: Obj = { timeUnixNano: undefined, name: '', attributes: [] };
   const attributes: Obj[] = [];
+  const out: Obj = { timeUnixNano: undefined, name: '', attributes };
   while (reader.pos < end) {
     const t = reader.varint();
     if (t === tag(1, FIXED64)) out.timeUnixNano = reader.fixed64();
@@ -241,13 +240,12 @@ function event(reader: Reader, end: number, depth: number): Obj {
     else if (t === tag(3, LENGTH)) attributes.push(embedded(reader, keyValue, depth));
     else skip(reader, t);
   }
-  out.attributes = attributes;
   return out;
 }
 
 function link(reader: Reader, end: number, depth: number): Obj {
-  const out: Obj = { traceId: undefined, spanId: undefined, traceState: '', attributes: [] };
   const attributes: Obj[] = [];
+  const out: Obj = { traceId: undefined, spanId: undefined, traceState: '', attributes };
   while (reader.pos < end) {
     const t = reader.varint();
     if (t === tag(1, LENGTH)) out.traceId = reader.bytes();
@@ -256,11 +254,13 @@ function link(reader: Reader, end: number, depth: number): Obj {
     else if (t === tag(4, LENGTH)) attributes.push(embedded(reader, keyValue, depth));
     else skip(reader, t);
   }
-  out.attributes = attributes;
   return out;
 }
 
 function span(reader: Reader, end: number, depth: number): Obj {
+  const attributes: Obj[] = [];
+  const events: Obj[] = [];
+  const links: Obj[] = [];
   const out: Obj = {
     traceId: undefined,
     spanId: undefined,
@@ -270,14 +270,11 @@ function span(reader: Reader, end: number, depth: number): Obj {
     kind: 0,
     startTimeUnixNano: undefined,
     endTimeUnixNano: undefined,
-    attributes: [],
-    events: [],
-    links: [],
+    attributes,
+    events,
+    links,
     status: undefined,
   };
-  const attributes: Obj[] = [];
-  const events: Obj[] = [];
-  const links: Obj[] = [];
   while (reader.pos < end) {
     const t = reader.varint();
     if (t === tag(9, LENGTH)) attributes.push(embedded(reader, keyValue, depth));
@@ -294,15 +291,12 @@ function span(reader: Reader, end: number, depth: number): Obj {
     else if (t === tag(15, LENGTH)) out.status = embedded(reader, status, depth);
     else skip(reader, t);
   }
-  out.attributes = attributes;
-  out.events = events;
-  out.links = links;
   return out;
 }
 
 function logRecord(reader: Reader, end: number, depth: number): Obj {
-  const out: Obj = { timeUnixNano: undefined, observedTimeUnixNano: undefined, severityNumber: 0, severityText: '', body: undefined, attributes: [], flags: 0, traceId: undefined, spanId: undefined };
   const attributes: Obj[] = [];
+  const out: Obj = { timeUnixNano: undefined, observedTimeUnixNano: undefined, severityNumber: 0, severityText: '', body: undefined, attributes, flags: 0, traceId: undefined, spanId: undefined };
   while (reader.pos < end) {
     const t = reader.varint();
     if (t === tag(6, LENGTH)) attributes.push(embedded(reader, keyValue, depth));
@@ -317,7 +311,6 @@ function logRecord(reader: Reader, end: number, depth: number): Obj {
     else if (t === tag(10, LENGTH)) out.spanId = reader.bytes();
     else skip(reader, t);
   }
-  out.attributes = attributes;
   return out;
 }
 
@@ -325,8 +318,8 @@ function logRecord(reader: Reader, end: number, depth: number): Obj {
 function container(listName: string, item: Read, head: 'resource' | 'scope'): Read {
   const readHead = head === 'resource' ? resource : scope;
   return (reader, end, depth) => {
-    const out: Obj = { [head]: undefined, [listName]: [], schemaUrl: '' };
     const items: Obj[] = [];
+    const out: Obj = { [head]: undefined, [listName]: items, schemaUrl: '' };
     while (reader.pos < end) {
       const t = reader.varint();
       if (t === tag(2, LENGTH)) items.push(embedded(reader, item, depth));
@@ -334,7 +327,6 @@ function container(listName: string, item: Read, head: 'resource' | 'scope'): Re
       else if (t === tag(3, LENGTH)) out.schemaUrl = reader.string();
       else skip(reader, t);
     }
-    out[listName] = items;
     return out;
   };
 }
