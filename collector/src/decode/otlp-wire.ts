@@ -3,11 +3,12 @@ import { MalformedRequest } from './limits.ts';
 /**
  * Reads OTLP protobuf requests straight from the wire into plain objects with the field names of
  * OTLP/JSON (what `normalizeResourceSpans` and `normalizeResourceLogs` take). Written for the two
- * export requests only, because the generic decoder spent two thirds of the collector's time per span
- * building message objects, Longs and per-field defaults that are read once and dropped.
+ * export requests only: protobufjs's message objects, Longs and per-field defaults, read once and
+ * dropped, made decoding and normalising a span cost about 70 % more CPU than it does with this reader.
  *
- * Follows proto3 decoding: unknown fields and fields with an unexpected wire type are skipped, a
- * repeated embedded message may be split, and the last value of a singular field wins.
+ * Follows proto3 decoding: unknown fields and fields with an unexpected wire type are skipped, the
+ * items of a repeated field may be interleaved with other fields, and the last value of a singular
+ * field wins.
  */
 export type OtlpSignal = 'traces' | 'logs';
 
