@@ -27,14 +27,7 @@ export async function countDecisions(store: Store, window: Window, request: Coun
     ...windowParams(window),
     ...scopeParams(scope),
     stepSeconds: request.stepSeconds,
-    byLayer: flag(request, 'layer'),
-    byService: flag(request, 'service'),
-    byGroup: flag(request, 'group'),
-    byDecision: flag(request, 'decision'),
-    byReason: flag(request, 'reason'),
-    byPolicy: flag(request, 'policy'),
-    byEvidence: flag(request, 'evidence'),
-    byDryRun: flag(request, 'dryRunResult'),
+    by: request.by,
     layer: request.filter.layer ?? '',
     decision: request.filter.decision ?? '',
     service: request.filter.service ?? '',
@@ -47,5 +40,3 @@ export async function countDecisions(store: Store, window: Window, request: Coun
   });
   return { counts, truncated: rows.length > maxRows };
 }
-
-const flag = (request: CountRequest, dimension: CountDimension) => (request.by.includes(dimension) ? 1 : 0);
