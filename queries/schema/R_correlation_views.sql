@@ -255,12 +255,14 @@ INNER JOIN (SELECT KeyId, min(FirstSeen) AS firstSeen FROM {{sharded seam_keys}}
 WHERE t.edge > 0 AND t.edgeKey != '' AND dateDiff('second', k.firstSeen, t.Start) > {{key_rotation_hours}} * 3600
 SETTINGS join_use_nulls = 0;
 
--- The decision points under lowercase names, for dashboard panels: their outputs are named after
--- the view's columns (Reason, Policy, Layer…), which ClickHouse would otherwise resolve to the alias.
-CREATE OR REPLACE VIEW seam_dashboard_decisions_between {{on_cluster}} AS
+-- The decision points under lowercase names, as the API returns them and dashboard panels read them:
+-- queries that name their outputs after the view's own columns (Reason, Policy, Layer…) would
+-- otherwise have ClickHouse resolve those columns to the output aliases.
+CREATE OR REPLACE VIEW seam_decision_records_between {{on_cluster}} AS
 SELECT
-    TraceId AS trace,
     Timestamp AS ts,
+    TraceId AS traceId,
+    SpanId AS spanId,
     Layer AS layer,
     ServiceName AS service,
     Subject AS subject,
@@ -268,8 +270,10 @@ SELECT
     Decision AS decision,
     Reason AS reason,
     Policy AS policy,
-    DryRunResult AS dry_run_result,
-    DryRunPolicy AS dry_run_policy
+    Evidence AS evidence,
+    KeyId AS keyId,
+    DryRunResult AS dryRunResult,
+    DryRunPolicy AS dryRunPolicy
 FROM seam_decision_points_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64});
 
 -- Self time per span: its duration minus its direct children's, floored at 0 (children may overlap).

@@ -28,6 +28,6 @@ export async function listDecisions(
     reason: filter.reason ?? '',
     service: filter.service ?? '',
   });
-  const { rows: kept, nextCursor } = paginate(rows, page, (row) => ({ ns: row.ts, k1: row.traceId, k2: row.spanId }));
+  const { rows: kept, nextCursor } = paginate(rows, page, (row) => ({ ns: row.timeNs, k1: row.traceId, k2: row.spanId }));
   return { decisions: kept.map(toDecision), nextCursor };
 }

@@ -18,11 +18,11 @@ export interface DecisionRecord {
 }
 
 /** The same decision as the SQL returns it: nanosecond time, dry run in two columns. */
-export type DecisionRow = Omit<DecisionRecord, 'timestamp' | 'dryRun'> & { ts: string; dryRunResult: string; dryRunPolicy: string };
+export type DecisionRow = Omit<DecisionRecord, 'timestamp' | 'dryRun'> & { timeNs: string; dryRunResult: string; dryRunPolicy: string };
 
 export function toDecision(row: DecisionRow): DecisionRecord {
   return {
-    timestamp: formatNs(row.ts),
+    timestamp: formatNs(row.timeNs),
     traceId: row.traceId,
     spanId: row.spanId,
     layer: row.layer,
@@ -49,16 +49,7 @@ export interface LinkRecord {
   subject: string;
 }
 
-export interface LinkRow {
-  ts: string;
-  edgeTraceId: string;
-  meshTraceId: string;
-  method: string;
-  confidence: number;
-  edgeService: string;
-  meshService: string;
-  subject: string;
-}
+export type LinkRow = Omit<LinkRecord, 'timestamp'> & { ts: string };
 
 export function toLink(row: LinkRow): LinkRecord {
   const { ts, ...rest } = row;

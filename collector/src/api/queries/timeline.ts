@@ -12,6 +12,6 @@ export async function identityTimeline(
   scope: Scope,
 ): Promise<{ subject: string; decisions: DecisionRecord[]; nextCursor: string | null }> {
   const rows = await runSql<DecisionRow>(store, 'timeline_decisions.sql', { ...windowParams(window), ...pageParams(page), ...scopeParams(scope), subject });
-  const { rows: kept, nextCursor } = paginate(rows, page, (row) => ({ ns: row.ts, k1: row.traceId, k2: row.spanId }));
+  const { rows: kept, nextCursor } = paginate(rows, page, (row) => ({ ns: row.timeNs, k1: row.traceId, k2: row.spanId }));
   return { subject, decisions: kept.map(toDecision), nextCursor };
 }

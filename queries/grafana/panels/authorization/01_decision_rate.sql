@@ -3,7 +3,7 @@ SELECT
     $__timeInterval(ts) AS time,
     concat(layer, ' ', decision) AS series,
     count() / $__interval_s AS per_second
-FROM seam_dashboard_decisions_between(fromNs = ${__from}000000, toNs = ${__to}000000)
+FROM seam_decision_records_between(fromNs = ${__from}000000, toNs = ${__to}000000)
 WHERE $__timeFilter(ts)
   AND $__conditionalAll(service IN (${service:singlequote}), $service)
   AND $__conditionalAll(subject = ${subject:singlequote}, $subject)

@@ -2,11 +2,11 @@
 SELECT
     subject AS Subject,
     count() AS Denies,
-    uniqExact(trace) AS Traces,
+    uniqExact(traceId) AS Traces,
     arrayStringConcat(arraySort(groupUniqArray(layer)), ', ') AS Layers,
     arrayStringConcat(arraySort(groupUniqArray(reason)), ', ') AS Reasons,
     max(ts) AS `Last deny`
-FROM seam_dashboard_decisions_between(fromNs = ${__from}000000, toNs = ${__to}000000)
+FROM seam_decision_records_between(fromNs = ${__from}000000, toNs = ${__to}000000)
 WHERE $__timeFilter(ts)
   AND $__conditionalAll(service IN (${service:singlequote}), $service)
   AND $__conditionalAll(subject = ${subject:singlequote}, $subject)

@@ -4,7 +4,7 @@ SELECT
     arrayJoin(groups) AS `Group`,
     count() AS Denies,
     uniqExact(subject) AS Subjects
-FROM seam_dashboard_decisions_between(fromNs = ${__from}000000, toNs = ${__to}000000)
+FROM seam_decision_records_between(fromNs = ${__from}000000, toNs = ${__to}000000)
 WHERE $__timeFilter(ts)
   AND $__conditionalAll(service IN (${service:singlequote}), $service)
   AND $__conditionalAll(subject = ${subject:singlequote}, $subject)

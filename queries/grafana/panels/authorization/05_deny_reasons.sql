@@ -2,7 +2,7 @@
 SELECT
     concat(layer, ': ', if(reason = '', 'unknown', reason)) AS Reason,
     count() AS Denies
-FROM seam_dashboard_decisions_between(fromNs = ${__from}000000, toNs = ${__to}000000)
+FROM seam_decision_records_between(fromNs = ${__from}000000, toNs = ${__to}000000)
 WHERE $__timeFilter(ts)
   AND $__conditionalAll(service IN (${service:singlequote}), $service)
   AND $__conditionalAll(subject = ${subject:singlequote}, $subject)

@@ -1,6 +1,6 @@
 -- Total requests that dry-run policies would have denied.
-SELECT countIf(dry_run_result = 'deny') AS would_deny
-FROM seam_dashboard_decisions_between(fromNs = ${__from}000000, toNs = ${__to}000000)
+SELECT countIf(dryRunResult = 'deny') AS would_deny
+FROM seam_decision_records_between(fromNs = ${__from}000000, toNs = ${__to}000000)
 WHERE $__timeFilter(ts)
   AND $__conditionalAll(service IN (${service:singlequote}), $service)
   AND $__conditionalAll(subject = ${subject:singlequote}, $subject)
