@@ -276,6 +276,36 @@ SELECT
     DryRunPolicy AS dryRunPolicy
 FROM seam_decision_points_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64});
 
+-- Links and mismatches under the API's lowercase names, for the same reason.
+CREATE OR REPLACE VIEW seam_link_records_between {{on_cluster}} AS
+SELECT
+    Timestamp AS ts,
+    EdgeTraceId AS edgeTraceId,
+    MeshTraceId AS meshTraceId,
+    Method AS method,
+    Confidence AS confidence,
+    EdgeService AS edgeService,
+    MeshService AS meshService,
+    Subject AS subject
+FROM seam_links_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64});
+
+CREATE OR REPLACE VIEW seam_mismatch_records_between {{on_cluster}} AS
+SELECT
+    Kind AS kind,
+    Timestamp AS ts,
+    TraceId AS traceId,
+    MeshTraceId AS meshTraceId,
+    Subject AS subject,
+    EdgeDecision AS edgeDecision,
+    EdgeReason AS edgeReason,
+    MeshDecision AS meshDecision,
+    MeshReason AS meshReason,
+    MeshPolicy AS meshPolicy,
+    EdgeService AS edgeService,
+    MeshService AS meshService,
+    KeyId AS keyId
+FROM seam_mismatches_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64});
+
 -- Self time per span: its duration minus its direct children's, floored at 0 (children may overlap).
 -- Summed per trace and layer it splits a request's time between edge, gateway, sidecars and app; without
 -- application spans a sidecar's inbound span also holds the application's time. Each row carries its

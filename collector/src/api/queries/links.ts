@@ -17,6 +17,6 @@ export async function listLinks(
     ...scopeParams(scope),
     method: filter.method ?? '',
   });
-  const { rows: kept, nextCursor } = paginate(rows, page, (row) => ({ ns: row.ts, k1: row.edgeTraceId, k2: row.meshTraceId }));
+  const { rows: kept, nextCursor } = paginate(rows, page, (row) => ({ ns: row.timeNs, k1: row.edgeTraceId, k2: row.meshTraceId }));
   return { links: kept.map(toLink), nextCursor };
 }

@@ -37,6 +37,6 @@ export async function listMismatches(
     to = sliceFrom - 1n;
     slice *= 4n;
   }
-  const { rows: kept, nextCursor } = paginate(rows, page, (row) => ({ ns: row.ts, k1: row.traceId, k2: row.tieBreak }));
+  const { rows: kept, nextCursor } = paginate(rows, page, (row) => ({ ns: row.timeNs, k1: row.traceId, k2: row.tieBreak }));
   return { mismatches: kept.map(toMismatch), nextCursor };
 }

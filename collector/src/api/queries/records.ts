@@ -17,7 +17,10 @@ export interface DecisionRecord {
   dryRun: { result: string; policy: string } | null;
 }
 
-/** The same decision as the SQL returns it: nanosecond time, dry run in two columns. */
+/**
+ * The same decision as the SQL returns it: nanosecond time (`timeNs`, since the lowercase views keep
+ * `ts` for the DateTime64 that filters and sorts), dry run in two columns.
+ */
 export type DecisionRow = Omit<DecisionRecord, 'timestamp' | 'dryRun'> & { timeNs: string; dryRunResult: string; dryRunPolicy: string };
 
 export function toDecision(row: DecisionRow): DecisionRecord {
@@ -49,11 +52,11 @@ export interface LinkRecord {
   subject: string;
 }
 
-export type LinkRow = Omit<LinkRecord, 'timestamp'> & { ts: string };
+export type LinkRow = Omit<LinkRecord, 'timestamp'> & { timeNs: string };
 
 export function toLink(row: LinkRow): LinkRecord {
-  const { ts, ...rest } = row;
-  return { timestamp: formatNs(ts), ...rest, confidence: Number(row.confidence) };
+  const { timeNs, ...rest } = row;
+  return { timestamp: formatNs(timeNs), ...rest, confidence: Number(row.confidence) };
 }
 
 /** One side's view in a mismatch; null where that side never saw the request. */
@@ -77,7 +80,7 @@ export interface MismatchRecord {
 
 export interface MismatchRow {
   kind: string;
-  ts: string;
+  timeNs: string;
   traceId: string;
   meshTraceId: string;
   subject: string;
@@ -94,7 +97,7 @@ export interface MismatchRow {
 export function toMismatch(row: MismatchRow): MismatchRecord {
   return {
     kind: row.kind,
-    timestamp: formatNs(row.ts),
+    timestamp: formatNs(row.timeNs),
     traceId: row.traceId,
     meshTraceId: row.meshTraceId,
     subject: row.subject,
