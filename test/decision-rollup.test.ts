@@ -59,7 +59,7 @@ describe('decision counts per minute', () => {
     expect(direct.length).toBeGreaterThan(20);
     expect(await fromCounts()).toEqual(direct);
     await untilAllSettled();
-    expect(collector.metrics.value('seam_rollup_minutes_total')).toBeGreaterThan(0);
+    expect(collector.metrics.value('seam_rollup_minutes_total', { rollup: 'decisions' })).toBeGreaterThan(0);
     expect(await fromCounts()).toEqual(await fromPoints());
     // The rollup itself holds them: the newest generation of every minute sums to all the points.
     const [rolled] = await collector.query<{ n: string }>(

@@ -195,6 +195,26 @@ LEFT JOIN
 ) AS l ON l.EdgeTraceId = s.TraceId
 SETTINGS join_use_nulls = 0;
 
+-- Edge requests made with a signing key first seen more than the rotation period before them. Kept
+-- apart from the other kinds because it alone depends on data far away in time: a key found later in
+-- older data moves its first sighting back, so these rows are always computed when read.
+CREATE OR REPLACE VIEW seam_stale_key_mismatches_between {{on_cluster}} AS
+SELECT
+    'stale_key' AS Kind, t.Start AS Timestamp, t.TraceId AS TraceId, '' AS MeshTraceId, t.edgeSubject AS Subject,
+    t.edgeDecision AS EdgeDecision, t.edgeReason AS EdgeReason, '' AS MeshDecision, '' AS MeshReason, '' AS MeshPolicy,
+    t.edgeService AS EdgeService, '' AS MeshService, t.edgeKey AS KeyId
+FROM
+(
+    SELECT TraceId, min(Start) AS Start, sum(EdgeRequests) AS edge, max(EdgeService) AS edgeService,
+           max(EdgeSubject) AS edgeSubject, max(EdgeDecision) AS edgeDecision, max(EdgeReason) AS edgeReason,
+           max(EdgeKeyId) AS edgeKey
+    FROM {{sharded seam_trace_summary}} AS summary
+    WHERE {{near_window_days summary.Day}} AND {{near_window summary.Start}}
+    GROUP BY TraceId
+) AS t
+INNER JOIN (SELECT KeyId, min(FirstSeen) AS firstSeen FROM {{sharded seam_keys}} GROUP BY KeyId) AS k ON k.KeyId = t.edgeKey
+WHERE t.edge > 0 AND t.edgeKey != '' AND dateDiff('second', k.firstSeen, t.Start) > {{key_rotation_hours}} * 3600;
+
 -- Where the edge and the mesh disagree, one row per (kind, edge request, mesh request). Every mesh
 -- request is read once with its link (if any), and the kinds it shows are unrolled from one array, so
 -- the links are computed once per query.
@@ -249,11 +269,28 @@ ARRAY JOIN arrayFilter(k -> k != '', [
     if(p.edgeTrace != '' AND p.method != 'trace_id', 'broken_propagation', '')
 ]) AS kind
 UNION ALL
-SELECT 'stale_key', t.Start, t.TraceId, '', t.edgeSubject, t.edgeDecision, t.edgeReason, '', '', '', t.edgeService, '', t.edgeKey
-FROM traces AS t
-INNER JOIN (SELECT KeyId, min(FirstSeen) AS firstSeen FROM {{sharded seam_keys}} GROUP BY KeyId) AS k ON k.KeyId = t.edgeKey
-WHERE t.edge > 0 AND t.edgeKey != '' AND dateDiff('second', k.firstSeen, t.Start) > {{key_rotation_hours}} * 3600
+SELECT * FROM seam_stale_key_mismatches_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64})
 SETTINGS join_use_nulls = 0;
+
+-- Per minute of the window that holds data: the rollup generation of its mismatches (0: none yet) and
+-- whether that generation is still right (Settled): no row has arrived within the near margin of the
+-- minute since the generation was computed. NearLastInsert is when the last such row arrived.
+CREATE OR REPLACE VIEW seam_mismatch_minute_states_between {{on_cluster}} AS
+SELECT Minute, Generation, Generation > 0 AND SettledBefore > NearLastInsert AS Settled, NearLastInsert
+FROM
+(
+    SELECT Minute, generation AS Generation, settledBefore AS SettledBefore,
+           max(lastInsert) OVER (ORDER BY Minute RANGE BETWEEN {{near_margin_s}} PRECEDING AND {{near_margin_s}} FOLLOWING) AS NearLastInsert
+    FROM
+    (
+        SELECT Minute, max(LastInsert) AS lastInsert, max(Generation) AS generation, max(SettledBefore) AS settledBefore
+        FROM {{sharded seam_mismatch_minutes}}
+        WHERE Minute BETWEEN toStartOfMinute(fromUnixTimestamp64Nano({fromNs:Int64})) - INTERVAL {{near_margin_s}} SECOND
+                         AND fromUnixTimestamp64Nano({toNs:Int64}) + INTERVAL {{near_margin_s}} SECOND
+        GROUP BY Minute
+    )
+)
+WHERE Minute BETWEEN toStartOfMinute(fromUnixTimestamp64Nano({fromNs:Int64})) AND fromUnixTimestamp64Nano({toNs:Int64});
 
 -- The decision points under lowercase names, as the API returns them and dashboard panels read them:
 -- queries that name their outputs after the view's own columns (Reason, Policy, Layer…) would

@@ -15,6 +15,7 @@
  * - `{{near_margin_ns}}`    that margin: five minutes plus the identity window. The parts of one request
  *                           (edge and mesh spans, access log, the mesh request an identity link pairs)
  *                           start within seconds of each other; the rest is room for skewed clocks.
+ * - `{{near_margin_s}}`     that margin in seconds, rounded up to whole minutes, for per-minute rows
  * - `{{in_window C}}`       the window itself, for the rows a view returns
  */
 export interface SchemaTarget {
@@ -64,6 +65,8 @@ export function renderSchema(template: string, target: SchemaTarget): string {
         return String(target.keyRotationHours ?? 24);
       case 'near_margin_ns':
         return `${nearMarginMs(target)}000000`;
+      case 'near_margin_s':
+        return String(Math.ceil(nearMarginMs(target) / 60_000) * 60);
       case 'near_window':
         return `${args} BETWEEN ${windowFrom} - ${nearMargin(target)} AND ${windowTo} + ${nearMargin(target)}`;
       case 'near_window_days':
