@@ -10,6 +10,16 @@ export interface SeamConfig {
   service: { name: string; version?: string; namespace?: string };
   /** OTLP/HTTP JSON exporter options, or any OpenTelemetry `SpanExporter`. Omit to record nothing. */
   exporter?: OTLPExporterOptions | SpanExporterLike;
+  /**
+   * Spans of the requests an isolate serves close together go out in one export, so a busy Worker
+   * makes one subrequest for many requests. Each request's `waitUntil` lasts until its spans are sent.
+   */
+  batch?: {
+    /** How long a request's spans wait for others'. Default 200 ms; 0 exports each request's spans at its end. */
+    delayMs?: number;
+    /** A batch this large goes out at once. Default 512 spans. */
+    maxSpans?: number;
+  };
   sampling?: {
     /** Head sampling ratio for requests without an incoming sampled flag. Default 1. */
     ratio?: number;

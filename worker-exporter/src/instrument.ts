@@ -141,19 +141,7 @@ async function serve<Env>(
     untrack();
     recordDroppedSpans(requestTrace.droppedSpans);
     const facts = { headSampled: sampled, denied: decision?.decision === 'deny', errored, durationMs: hrToMs(server.duration) };
-    if (config.exporter && keepTrace(facts, config.slowMs)) {
-      const exporter = config.exporter;
-      ctx.waitUntil(
-        new Promise<void>((resolve) => {
-          try {
-            exporter.export([...requestTrace.spans], () => resolve());
-          } catch {
-            // A third-party exporter that throws must not turn into an unhandled rejection.
-            resolve();
-          }
-        }),
-      );
-    }
+    if (config.batch && keepTrace(facts, config.slowMs)) ctx.waitUntil(config.batch.add([...requestTrace.spans]));
   }
 }
 

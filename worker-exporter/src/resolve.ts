@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { SeamConfig, SpanExporterLike } from './config.ts';
+import { SpanBatch } from './export/batch.ts';
 import { OTLPHttpJsonExporter, type OTLPExporterOptions } from './export/exporter.ts';
 import type { VerifyOptions } from './identity/verify.ts';
 import { InvalidDocumentError } from './lib/invalid.ts';
@@ -12,7 +13,8 @@ export const SDK_VERSION = '0.1.0';
 
 export interface ResolvedConfig {
   resource: { attributes: Attributes };
-  exporter: SpanExporterLike | undefined;
+  /** Where each kept request's spans go: batched across the isolate's requests, then to the exporter. */
+  batch: SpanBatch | undefined;
   ratio: number;
   slowMs: number;
   auth: (VerifyOptions & { enforce: boolean; publicPaths: Set<string> }) | undefined;
@@ -34,6 +36,9 @@ export async function resolveConfig(config: SeamConfig, fetchImpl: typeof fetch)
   if (!config?.service?.name) throw new InvalidDocumentError('Seam config: service.name is required (it becomes the resource attribute service.name)');
   const ratio = config.sampling?.ratio ?? 1;
   if (!(ratio >= 0 && ratio <= 1)) throw new InvalidDocumentError(`Seam config: sampling.ratio must be between 0 and 1 (got ${ratio})`);
+  for (const [name, value] of Object.entries(config.batch ?? {})) {
+    if (!(Number.isFinite(value) && value >= 0)) throw new InvalidDocumentError(`Seam config: batch.${name} must be a number ≥ 0 (got ${String(value)})`);
+  }
   const formats = config.propagation?.formats ?? ['tracecontext', 'b3multi'];
   const unknown = formats.find((f) => !['tracecontext', 'b3', 'b3multi'].includes(f));
   if (unknown) throw new InvalidDocumentError(`Seam config: propagation.formats has "${unknown}"; use "tracecontext", "b3" or "b3multi"`);
@@ -61,7 +66,9 @@ export async function resolveConfig(config: SeamConfig, fetchImpl: typeof fetch)
         'telemetry.sdk.version': SDK_VERSION,
       },
     },
-    exporter: config.exporter ? exporterFor(config.exporter, fetchImpl) : undefined,
+    batch: config.exporter
+      ? new SpanBatch(exporterFor(config.exporter, fetchImpl), { delayMs: config.batch?.delayMs ?? 200, maxSpans: config.batch?.maxSpans ?? 512 })
+      : undefined,
     ratio,
     slowMs: config.sampling?.slowMs ?? 1000,
     auth: auth && {

@@ -34,6 +34,7 @@ async function harness(otlpUrl: string, bindings: Record<string, string> = {}, n
       MAX_ATTEMPTS: '3',
       MAX_QUEUED: '2048',
       FORMATS: 'tracecontext,b3multi',
+      BATCH_DELAY_MS: '200',
       ...bindings,
     },
   });
@@ -208,7 +209,7 @@ describe('instrumented Worker in workerd: sampling, errors and a failing collect
 
   it('does not wait for a hanging collector and holds at most maxQueuedSpans spans', async () => {
     const otlp = await sink(() => ({ status: 200, hangMs: 4000 }));
-    const worker = await harness(`${otlp.url}/v1/traces`, { MAX_QUEUED: '5', MAX_ATTEMPTS: '1' });
+    const worker = await harness(`${otlp.url}/v1/traces`, { MAX_QUEUED: '5', MAX_ATTEMPTS: '1', BATCH_DELAY_MS: '0' });
     const started = Date.now();
     for (let i = 0; i < 12; i++) {
       const res = await worker.dispatchFetch('https://edge.test/');
@@ -220,5 +221,21 @@ describe('instrumented Worker in workerd: sampling, errors and a failing collect
     // Five single-span batches fill the queue; the other seven are dropped at once.
     expect(await droppedInWorker(worker, 7)).toBeGreaterThanOrEqual(7);
   });
-});
 
+  it('sends the spans of requests close together in one export', async () => {
+    const otlp = await sink();
+    const worker = await harness(`${otlp.url}/v1/traces`, { BATCH_DELAY_MS: '1000' });
+    for (let i = 0; i < 6; i++) expect(await (await worker.dispatchFetch(`https://edge.test/item/${i}`)).text()).toBe('hello');
+    const spans = await otlp.waitFor((s) => s.length >= 6);
+    expect(spans.map((s) => attr(s, 'url.path')).sort()).toEqual([0, 1, 2, 3, 4, 5].map((i) => `/item/${i}`));
+    expect(otlp.requests.length).toBeLessThan(3);
+  });
+
+  it('sends each request\'s spans in an export of their own with batch.delayMs 0', async () => {
+    const unbatched = await sink();
+    const eager = await harness(`${unbatched.url}/v1/traces`, { BATCH_DELAY_MS: '0' });
+    for (let i = 0; i < 3; i++) await (await eager.dispatchFetch(`https://edge.test/item/${i}`)).text();
+    await unbatched.waitFor((s) => s.length >= 3);
+    expect(unbatched.requests.length).toBe(3);
+  });
+});

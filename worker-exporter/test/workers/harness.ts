@@ -12,6 +12,7 @@ interface Env {
   MAX_ATTEMPTS: string;
   MAX_QUEUED: string;
   FORMATS: string;
+  BATCH_DELAY_MS: string;
 }
 
 const tracer = trace.getTracer('harness', '1.0.0');
@@ -55,6 +56,7 @@ export default instrument(handler, (env: Env) => ({
     maxQueuedSpans: Number(env.MAX_QUEUED),
     timeoutMs: 10_000,
   },
+  batch: { delayMs: Number(env.BATCH_DELAY_MS) },
   sampling: { ratio: Number(env.RATIO), slowMs: Number(env.SLOW_MS) },
   mesh: { urls: [`${env.ORIGIN_URL}/`] },
   propagation: { formats: env.FORMATS.split(',') as ('tracecontext' | 'b3' | 'b3multi')[] },
