@@ -12,11 +12,14 @@ import type { Row } from './run.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** The same trivial handler three ways, so the difference in wall time and bundle is the instrumentation's. */
+/** The same trivial handler four ways, so the difference in time and bundle is the instrumentation's. */
 const handler = `const handler = { async fetch(request) { return new Response('ok ' + new URL(request.url).pathname); } };`;
 const variants: Record<string, (sink: string) => string> = {
   uninstrumented: () => `${handler}\nexport default handler;`,
-  seam: (sink) => `import { instrument } from '@seam/worker-exporter';\n${handler}\nexport default instrument(handler, () => ({ service: { name: 'bench' }, exporter: { url: '${sink}' } }));`,
+  // Tracing only, like otel-cf-workers: the build a Worker that authenticates nobody imports.
+  seam: (sink) => `import { instrument } from '@seam/worker-exporter/trace';\n${handler}\nexport default instrument(handler, () => ({ service: { name: 'bench' }, exporter: { url: '${sink}' } }));`,
+  // The same config through the full build, which carries token verification, mapping, policy and assertions.
+  'seam full build': (sink) => `import { instrument } from '@seam/worker-exporter';\n${handler}\nexport default instrument(handler, () => ({ service: { name: 'bench' }, exporter: { url: '${sink}' } }));`,
   'otel-cf-workers': (sink) => `import { instrument } from '@microlabs/otel-cf-workers';\n${handler}\nexport default instrument(handler, () => ({ service: { name: 'bench' }, exporter: { url: '${sink}' } }));`,
 };
 
@@ -67,7 +70,8 @@ function workerdChildren(): Set<number> {
 /**
  * Section 5: per-request wall time, per-request CPU time of the workerd process (export included), and
  * minified+gzip bundle size in workerd (miniflare), for the
- * uninstrumented handler (the reference), Seam's `instrument`, and `@microlabs/otel-cf-workers`.
+ * uninstrumented handler (the reference), Seam's `instrument` from its tracing-only and its full build,
+ * and `@microlabs/otel-cf-workers`.
  * Spans are exported to a loopback sink that answers 200.
  */
 export async function workerBenchmarks(work: string, requests: number, record: (row: Omit<Row, 'ratio'>) => void, progress: (text: string) => void): Promise<void> {
@@ -122,7 +126,7 @@ export async function workerBenchmarks(work: string, requests: number, record: (
     const example = await bundle({ path: join(root, 'worker-exporter/example/src/index.ts') }, join(work, 'worker-example.js'));
     const uninstrumented = results.get('uninstrumented');
     if (!uninstrumented || 'error' in uninstrumented) throw new Error(`the uninstrumented worker did not run: ${uninstrumented && 'error' in uninstrumented ? uninstrumented.error : ''}`);
-    for (const name of ['seam', 'otel-cf-workers']) {
+    for (const name of Object.keys(variants).filter((variant) => variant !== 'uninstrumented')) {
       const result = results.get(name)!;
       if ('error' in result) {
         record({ section: '5 worker', metric: `${name}: did not bundle or run (${result.error})`, value: NaN, unit: '', reference: 'uninstrumented handler', referenceValue: uninstrumented.ms });

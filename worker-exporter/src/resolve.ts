@@ -2,10 +2,8 @@ import type { Attributes } from '@opentelemetry/api';
 import type { SeamConfig, SpanExporterLike } from './config.ts';
 import { SpanBatch } from './export/batch.ts';
 import { OTLPHttpJsonExporter, type OTLPExporterOptions } from './export/exporter.ts';
-import type { VerifyOptions } from './identity/verify.ts';
+import type { EdgeAuth, EdgeAuthResolver } from './identity/edge-auth.ts';
 import { InvalidDocumentError } from './lib/invalid.ts';
-import { parseMapping, type ParsedMapping } from './mapping/document.ts';
-import { parseRoutePolicy, type RoutePolicy } from './policy/document.ts';
 import type { PropagationFormat } from './trace/request-trace.ts';
 
 export const SDK_NAME = '@seam/worker-exporter';
@@ -17,14 +15,12 @@ export interface ResolvedConfig {
   batch: SpanBatch | undefined;
   ratio: number;
   slowMs: number;
-  auth: (VerifyOptions & { enforce: boolean; publicPaths: Set<string> }) | undefined;
-  mapping: ParsedMapping | undefined;
-  routePolicy: RoutePolicy | undefined;
+  /** Undefined without `auth`, or in the tracing-only build. */
+  edgeAuth: EdgeAuth | undefined;
   meshUrls: string[];
   requestIdHeader: string;
   formats: PropagationFormat[];
   propagateEverywhere: boolean;
-  assertion: Required<NonNullable<SeamConfig['assertion']>> | undefined;
 }
 
 // One exporter per distinct exporter configuration for the isolate's lifetime, so its retry
@@ -32,7 +28,7 @@ export interface ResolvedConfig {
 const exporters = new Map<string, OTLPHttpJsonExporter>();
 
 /** Checks a config and fills in defaults; errors name the setting and what to change. */
-export async function resolveConfig(config: SeamConfig, fetchImpl: typeof fetch): Promise<ResolvedConfig> {
+export async function resolveConfig(config: SeamConfig, fetchImpl: typeof fetch, resolveEdgeAuth: EdgeAuthResolver): Promise<ResolvedConfig> {
   if (!config?.service?.name) throw new InvalidDocumentError('Seam config: service.name is required (it becomes the resource attribute service.name)');
   const ratio = config.sampling?.ratio ?? 1;
   if (!(ratio >= 0 && ratio <= 1)) throw new InvalidDocumentError(`Seam config: sampling.ratio must be between 0 and 1 (got ${ratio})`);
@@ -42,9 +38,6 @@ export async function resolveConfig(config: SeamConfig, fetchImpl: typeof fetch)
   const formats = config.propagation?.formats ?? ['tracecontext', 'b3multi'];
   const unknown = formats.find((f) => !['tracecontext', 'b3', 'b3multi'].includes(f));
   if (unknown) throw new InvalidDocumentError(`Seam config: propagation.formats has "${unknown}"; use "tracecontext", "b3" or "b3multi"`);
-  if (config.assertion && !(config.auth && config.mesh)) {
-    throw new InvalidDocumentError('Seam config: assertion needs auth (whose identity to assert) and mesh (where to send it)');
-  }
   for (const url of config.mesh?.urls ?? []) {
     try {
       new URL(url);
@@ -52,7 +45,6 @@ export async function resolveConfig(config: SeamConfig, fetchImpl: typeof fetch)
       throw new InvalidDocumentError(`Seam config: mesh.urls has "${url}", which is not an absolute URL`);
     }
   }
-  const auth = config.auth;
   return {
     resource: {
       attributes: {
@@ -71,37 +63,11 @@ export async function resolveConfig(config: SeamConfig, fetchImpl: typeof fetch)
       : undefined,
     ratio,
     slowMs: config.sampling?.slowMs ?? 1000,
-    auth: auth && {
-      jwks: {
-        url: auth.jwksUrl,
-        kv: auth.jwksCache,
-        refreshSec: auth.jwksRefreshSec ?? 300,
-        maxStaleSec: auth.jwksMaxStaleSec ?? 86_400,
-        timeoutMs: auth.jwksTimeoutMs ?? 3000,
-        fetch: fetchImpl,
-      },
-      issuer: auth.issuer,
-      audience: auth.audience,
-      algorithms: auth.algorithms ?? ['RS256', 'ES256'],
-      clockToleranceSec: auth.clockToleranceSec ?? 30,
-      enforce: auth.enforce ?? true,
-      publicPaths: new Set(auth.publicPaths ?? []),
-    },
-    mapping: config.mapping === undefined ? undefined : await parseMapping(config.mapping),
-    routePolicy: config.routePolicy === undefined ? undefined : parseRoutePolicy(config.routePolicy),
+    edgeAuth: await resolveEdgeAuth(config, fetchImpl),
     meshUrls: config.mesh?.urls ?? [],
     requestIdHeader: config.mesh?.requestIdHeader ?? 'x-request-id',
     formats,
     propagateEverywhere: config.propagation?.everywhere ?? false,
-    assertion: config.assertion && {
-      keys: config.assertion.keys,
-      issuer: config.assertion.issuer,
-      audience: config.assertion.audience,
-      header: config.assertion.header ?? 'x-seam-identity',
-      ttlSec: config.assertion.ttlSec ?? 60,
-      activationDelaySec: config.assertion.activationDelaySec ?? 1800,
-      maxKeyAgeSec: config.assertion.maxKeyAgeSec ?? 86_400,
-    },
   };
 }
 

@@ -1,8 +1,9 @@
 import type { JWTPayload } from 'jose';
 import { evaluateMapping } from '../mapping/evaluate.ts';
 import { evaluateRoute } from '../policy/route.ts';
-import type { ResolvedConfig } from '../resolve.ts';
-import { verifyCaller, type AuthFailure } from './verify.ts';
+import type { ParsedMapping } from '../mapping/document.ts';
+import type { RoutePolicy } from '../policy/document.ts';
+import { verifyCaller, type AuthFailure, type VerifyOptions } from './verify.ts';
 
 /** The edge's verdict on one request, as recorded on its SERVER span. */
 export interface EdgeDecision {
@@ -26,8 +27,14 @@ export interface EdgeDecision {
   claims: JWTPayload | undefined;
 }
 
+export interface DecideSettings {
+  auth: VerifyOptions & { publicPaths: Set<string> };
+  mapping: ParsedMapping | undefined;
+  routePolicy: RoutePolicy | undefined;
+}
+
 /** Authenticates the caller, maps claims to groups and applies the route policy. Never throws. */
-export async function decideEdge(request: Request, config: ResolvedConfig & { auth: NonNullable<ResolvedConfig['auth']> }): Promise<EdgeDecision> {
+export async function decideEdge(request: Request, config: DecideSettings): Promise<EdgeDecision> {
   const url = new URL(request.url);
   const base: EdgeDecision = {
     decision: 'allow',

@@ -1,5 +1,6 @@
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
+import type { Readable } from 'node:stream';
 import { workerdBuildOptions } from '../../example/build.mjs';
 
 // Accepted by miniflare 4.20260730.0's workerd (which refuses dates after 2026-08-06).
@@ -17,6 +18,8 @@ export interface WorkerOptions {
   kvNamespaces?: string[];
   kvPersist?: string;
   nodejsCompat?: boolean;
+  /** Receives what the Worker logs (console.error goes to stderr). */
+  onLog?: (line: string) => void;
 }
 
 export function startWorkerd(o: WorkerOptions): Miniflare {
@@ -28,6 +31,7 @@ export function startWorkerd(o: WorkerOptions): Miniflare {
     bindings: o.bindings,
     kvNamespaces: o.kvNamespaces ?? [],
     ...(o.kvPersist ? { kvPersist: o.kvPersist } : {}),
+    ...(o.onLog ? { handleRuntimeStdio: (stdout: Readable, stderr: Readable) => [stdout, stderr].forEach((s) => s.on('data', (chunk) => o.onLog!(String(chunk)))) } : {}),
     // Without this miniflare would download request.cf data from the Internet.
     cf: { colo: 'FRA', country: 'DE', asn: 13335, httpProtocol: 'HTTP/2' },
   });
