@@ -3,17 +3,16 @@ import { pageParams, paginate, type Page, type Window } from '../params.ts';
 import { toMismatch, type MismatchRecord, type MismatchRow } from './records.ts';
 import { runSql, scopeParams, type Scope } from './run.ts';
 
-const firstSliceNs = 60n * 1_000_000_000n;
 const minuteNs = 60n * 1_000_000_000n;
 
 type Row = MismatchRow & { tieBreak: string };
 
 /**
- * Newest first. Each slice of the window reads the mismatches the collector's rollup stored for its
- * settled minutes and correlates only the other minutes from rows, which costs what the data read
- * costs; so the window is searched backwards in slices that grow fourfold (1 min, 4 min, 16 min, …)
- * until a page is full: the first page of a busy day reads minutes of data, a quiet day a few more
- * queries.
+ * Newest first. A slice of the window reads the mismatches the collector's rollup stored for its
+ * settled minutes and correlates the other minutes from rows, at a cost that follows the data those
+ * read. So the window is searched backwards in slices that grow fourfold (1 min, 4 min, 16 min, …)
+ * until a page is full: the first page of a busy day reads minutes of data, a quiet day costs a few
+ * more queries.
  */
 export async function listMismatches(
   store: Store,
@@ -25,7 +24,7 @@ export async function listMismatches(
   const from = BigInt(window.fromNs);
   // Rows at the cursor's own nanosecond may still follow it (tie-breakers), so the cursor is inclusive here.
   let to = page.after && BigInt(page.after.ns) < BigInt(window.toNs) ? BigInt(page.after.ns) : BigInt(window.toNs);
-  let slice = firstSliceNs;
+  let slice = minuteNs;
   const rows: Row[] = [];
   while (rows.length <= page.limit && to >= from) {
     const sliceFrom = to - slice > from ? to - slice : from;
