@@ -9,6 +9,19 @@
 -- window, not the whole store; it may return rows just outside the window, and callers filter on
 -- Timestamp. `<name>` is the same over everything, for ad-hoc SQL and dashboards.
 
+-- Per minute of the window that holds decision rows: the rollup generation of its counts (0: none
+-- yet), whether that generation is still right (Settled: no decision row has arrived for the minute
+-- since it was computed), and when the minute's last decision row arrived.
+CREATE OR REPLACE VIEW seam_decision_minute_states_between {{on_cluster}} AS
+SELECT Minute, generation AS Generation, settledBefore > lastInsert AS Settled, lastInsert AS LastInsert
+FROM
+(
+    SELECT Minute, max(Generation) AS generation, max(SettledBefore) AS settledBefore, max(LastInsert) AS lastInsert
+    FROM {{sharded seam_decision_minutes}}
+    WHERE Minute BETWEEN toStartOfMinute(fromUnixTimestamp64Nano({fromNs:Int64})) AND fromUnixTimestamp64Nano({toNs:Int64})
+    GROUP BY Minute
+);
+
 -- Every authorization decision point with its strongest evidence: the one place readers get decisions
 -- from (API, CLI, dashboards). A span-evidence deny on a proxy that forwarded upstream is the
 -- upstream's answer passing through, so it is read as an allow.
@@ -31,13 +44,8 @@ FROM
         -- Five minutes before the window's first minute not covered by the rollup (a day past the
         -- window when there is none, which prunes every partition).
         SELECT ifNull(minOrNull(Minute), fromUnixTimestamp64Nano({toNs:Int64}) + INTERVAL 1 DAY) - INTERVAL 5 MINUTE
-        FROM
-        (
-            SELECT Minute FROM {{sharded seam_decision_minutes}}
-            WHERE Minute BETWEEN toStartOfMinute(fromUnixTimestamp64Nano({fromNs:Int64})) AND fromUnixTimestamp64Nano({toNs:Int64})
-            GROUP BY Minute
-            HAVING max(SettledBefore) <= max(LastInsert)
-        )
+        FROM seam_decision_minute_states_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64})
+        WHERE NOT Settled
     ) AS unsettledFrom
     SELECT TraceId, SpanId, min(Timestamp) AS ts, max(ParentSpanId) AS parent, max(Layer) AS layer,
            max(ServiceName) AS service, max(SpanName) AS name, max(Subject) AS subject, max(Issuer) AS issuer,
@@ -71,6 +79,8 @@ GROUP BY Minute, Layer, ServiceName, Groups, Decision, Reason, Policy, Evidence,
 -- generation for minutes with no decision row since it was computed, and the rows themselves for the
 -- rest, so a count is never stale. Sum Points; ARRAY JOIN Groups to count by group.
 CREATE OR REPLACE VIEW seam_decision_counts_between {{on_cluster}} AS
+-- The settled minutes, as seam_decision_minute_states_between says, written out: this CTE is read
+-- twice, and reading it through that view cost each analytics query about 10 ms more (1 M spans).
 WITH settled AS (
     SELECT Minute, max(Generation) AS generation
     FROM {{sharded seam_decision_minutes}}
