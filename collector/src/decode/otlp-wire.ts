@@ -66,32 +66,20 @@ class Reader {
   }
 
   fixed64(): bigint {
-    this.need(8);
-    const value = this.buf.readBigUInt64LE(this.pos);
-    this.pos += 8;
-    return value;
+    return this.buf.readBigUInt64LE(this.take(8));
   }
 
   double(): number {
-    this.need(8);
-    const value = this.buf.readDoubleLE(this.pos);
-    this.pos += 8;
-    return value;
+    return this.buf.readDoubleLE(this.take(8));
   }
 
   fixed32(): number {
-    this.need(4);
-    const value = this.buf.readUInt32LE(this.pos);
-    this.pos += 4;
-    return value;
+    return this.buf.readUInt32LE(this.take(4));
   }
 
   /** Moves past a length-delimited field's payload and returns where it started. */
   payload(): number {
-    const length = this.varint();
-    this.need(length);
-    this.pos += length;
-    return this.pos - length;
+    return this.take(this.varint());
   }
 
   string(): string {
@@ -106,19 +94,17 @@ class Reader {
 
   skip(wireType: number): void {
     if (wireType === VARINT) this.varint();
-    else if (wireType === FIXED64) this.advance(8);
+    else if (wireType === FIXED64) this.take(8);
     else if (wireType === LENGTH) this.payload();
-    else if (wireType === FIXED32) this.advance(4);
+    else if (wireType === FIXED32) this.take(4);
     else throw new Malformed(`wire type ${wireType} (groups are not part of OTLP)`);
   }
 
-  private advance(bytes: number): void {
-    this.need(bytes);
-    this.pos += bytes;
-  }
-
-  private need(bytes: number): void {
+  /** Moves past the next `bytes` bytes, which must lie within the buffer, and returns where they started. */
+  take(bytes: number): number {
     if (bytes > this.end - this.pos) throw new Malformed('a field runs past the end of its message');
+    this.pos += bytes;
+    return this.pos - bytes;
   }
 }
 
@@ -140,10 +126,9 @@ type Read = (reader: Reader, end: number, depth: number) => Obj;
 /** Reads the embedded message of the current field with `read`, within its length. */
 function embedded(reader: Reader, read: Read, depth: number): Obj {
   if (depth > maxNesting) throw new Malformed(`messages nest deeper than ${maxNesting} levels`);
-  const length = reader.varint();
-  const start = reader.pos;
-  const end = start + length;
-  if (end > reader.end) throw new Malformed('a field runs past the end of its message');
+  const start = reader.payload();
+  const end = reader.pos;
+  reader.pos = start;
   const value = read(reader, end, depth + 1);
   endOf(reader, end);
   return value;
@@ -167,28 +152,22 @@ function anyValue(reader: Reader, end: number, depth: number): Obj {
 }
 
 function anyValueList(reader: Reader, end: number, depth: number): Obj {
-  const values: Obj[] = [];
-  while (reader.pos < end) {
-    const t = reader.varint();
-    if (t === tag(1, LENGTH)) values.push(embedded(reader, anyValue, depth));
-    else skip(reader, t);
-  }
-  return { values };
+  return { values: repeated(reader, end, depth, 1, anyValue) };
 }
 
 function keyValueList(reader: Reader, end: number, depth: number): Obj {
-  return { values: keyValues(reader, end, depth, 1) };
+  return { values: repeated(reader, end, depth, 1, keyValue) };
 }
 
-/** The repeated KeyValue field `field` of a message, skipping the message's other fields. */
-function keyValues(reader: Reader, end: number, depth: number, field: number): Obj[] {
-  const values: Obj[] = [];
+/** The messages of a message's one repeated field `field`, read with `item`; its other fields are skipped. */
+function repeated(reader: Reader, end: number, depth: number, field: number, item: Read): Obj[] {
+  const items: Obj[] = [];
   while (reader.pos < end) {
     const t = reader.varint();
-    if (t === tag(field, LENGTH)) values.push(embedded(reader, keyValue, depth));
+    if (t === tag(field, LENGTH)) items.push(embedded(reader, item, depth));
     else skip(reader, t);
   }
-  return values;
+  return items;
 }
 
 function keyValue(reader: Reader, end: number, depth: number): Obj {
@@ -204,7 +183,7 @@ function keyValue(reader: Reader, end: number, depth: number): Obj {
 }
 
 function resource(reader: Reader, end: number, depth: number): Obj {
-  return { attributes: keyValues(reader, end, depth, 1) };
+  return { attributes: repeated(reader, end, depth, 1, keyValue) };
 }
 
 function scope(reader: Reader, end: number, depth: number): Obj {
@@ -339,14 +318,10 @@ const resourceLogs = container('scopeLogs', container('logRecords', logRecord, '
 export function decodeOtlpProtobuf(signal: OtlpSignal, body: Uint8Array): Obj {
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const read = signal === 'traces' ? resourceSpans : resourceLogs;
-  const items: Obj[] = [];
+  let items: Obj[];
   try {
     const reader = new Reader(buf);
-    while (reader.pos < reader.end) {
-      const t = reader.varint();
-      if (t === tag(1, LENGTH)) items.push(embedded(reader, read, 0));
-      else skip(reader, t);
-    }
+    items = repeated(reader, reader.end, 0, 1, read);
   } catch (error) {
     if (error instanceof Malformed) throw new MalformedRequest(`the body is not a valid protobuf ${messageNames[signal]}: ${error.message}`);
     throw error;
