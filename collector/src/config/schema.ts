@@ -42,7 +42,7 @@ export interface SeamConfig {
     /** A signing key first seen longer ago than this is past its rotation window (`stale_key`). */
     keyRotationHours: number;
   };
-  /** Per-minute decision counts for analytics; minutes not yet counted are read from rows. */
+  /** Per-minute decision counts and mismatches; minutes not yet rolled up are read from rows. */
   rollup: RollupOptions;
 }
 

@@ -60,7 +60,7 @@ export function renderSchema(template: string, target: SchemaTarget): string {
       case 'retention_days':
         return String(target.retentionDays);
       case 'identity_window_ms':
-        return String(target.identityWindowMs ?? 2000);
+        return String(identityWindowMs(target));
       case 'key_rotation_hours':
         return String(target.keyRotationHours ?? 24);
       case 'near_margin_ns':
@@ -79,8 +79,12 @@ export function renderSchema(template: string, target: SchemaTarget): string {
   });
 }
 
+function identityWindowMs(target: SchemaTarget): number {
+  return target.identityWindowMs ?? 2000;
+}
+
 function nearMarginMs(target: SchemaTarget): number {
-  return 5 * 60_000 + (target.identityWindowMs ?? 2000);
+  return 5 * 60_000 + identityWindowMs(target);
 }
 
 function nearMargin(target: SchemaTarget): string {
