@@ -412,3 +412,6 @@ WHERE e.TraceId != m.TraceId AND abs(dateDiff('millisecond', e.Timestamp, m.Time
   AND e.TraceId NOT IN (SELECT EdgeTraceId FROM seam_links)
 GROUP BY e.TraceId
 HAVING Candidates > 1;
+
+-- Replaced by seam_decision_records_between; stores created by an earlier version still hold it.
+DROP VIEW IF EXISTS seam_dashboard_decisions_between {{on_cluster}};
