@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollUpDecisionCounts } from '../collector/src/rollup/decision-counts.ts';
 import { generateTraffic, type Batch } from './generator/traffic.ts';
 import { startTestCollector, type TestCollector } from './helpers/collector.ts';
+import { waitFor } from './helpers/reliability.ts';
 import { sendBatches } from './helpers/send.ts';
 
 // The collector's own scheduler rolls up every second; whatever it has or has not counted yet, the
@@ -44,14 +45,11 @@ const minutes = async () => {
   );
   return { total: Number(row!.total), settled: Number(row!.settled) };
 };
-async function untilAllSettled(): Promise<void> {
-  for (let i = 0; i < 150; i++) {
+const untilAllSettled = () =>
+  waitFor(async () => {
     const { total, settled } = await minutes();
-    if (total > 0 && settled === total) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`minutes never all settled: ${JSON.stringify(await minutes())}`);
-}
+    return total > 0 && settled === total;
+  }, 'every decision minute to be settled', 30_000);
 
 describe('decision counts per minute', () => {
   it('equal the decision points counted directly, before the rollup has run and after it covers every minute', async () => {

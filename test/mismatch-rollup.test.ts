@@ -5,6 +5,7 @@ import { decodeCursor, formatNs, type Cursor } from '../collector/src/api/params
 import { rollUpMismatches } from '../collector/src/rollup/mismatches.ts';
 import { generateTraffic, type Batch } from './generator/traffic.ts';
 import { startTestCollector, type TestCollector } from './helpers/collector.ts';
+import { waitFor } from './helpers/reliability.ts';
 import { sendBatches } from './helpers/send.ts';
 
 // The collector's own scheduler rolls up every second; whatever it has or has not stored yet, the
@@ -68,14 +69,11 @@ const minuteStates = () =>
     'SELECT toString(Minute) AS minute, Settled AS settled FROM seam_mismatch_minute_states_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64}) ORDER BY Minute',
     window,
   );
-async function untilAllSettled(): Promise<void> {
-  for (let i = 0; i < 150; i++) {
+const untilAllSettled = () =>
+  waitFor(async () => {
     const states = await minuteStates();
-    if (states.length > 0 && states.every((s) => s.settled)) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`minutes never all settled: ${JSON.stringify(await minuteStates())}`);
-}
+    return states.length > 0 && states.every((s) => s.settled);
+  }, 'every mismatch minute of the window to be settled', 30_000);
 
 /** The stored generation of every settled minute, in the API's names. */
 const stored = async () =>
