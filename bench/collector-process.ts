@@ -2,7 +2,10 @@
  * A real Seam collector in its own process, so its CPU and peak RSS are its own and not the harness's.
  * Protocol: prints one JSON line `{"ports":…}` when listening; then reads JSON lines `{"id","sql"}` on
  * stdin and answers `{"id","rows"}` (the harness cannot open this process's embedded store itself:
- * chdb allows one data directory per process). Closing stdin stops it after a final `{"peakRssBytes"}`.
+ * chdb allows one data directory per process). `{"id","storeDown":true|false}` makes every insert fail
+ * as a ClickHouse that cannot be reached would, or ends that, and `{"id","caughtUp":true}` answers once
+ * everything acknowledged is stored. Closing stdin stops it after a final `{"peakRssBytes"}`.
+ * `SEAM_ACK` and the other settings come from the environment.
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -13,13 +16,23 @@ const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: collector-process.ts <dataDir>');
 
 const config = loadConfig({
+  ...process.env,
   SEAM_DATA_DIR: dataDir,
   SEAM_OTLP_HTTP_PORT: '0',
   SEAM_OTLP_GRPC_PORT: '0',
   SEAM_ZIPKIN_PORT: '0',
   SEAM_API_PORT: '0',
 });
-const collector = await startCollector(config, () => {});
+let storeDown = false;
+const collector = await startCollector(config, () => {}, {
+  wrapStore: (store) => ({
+    ...store,
+    async insertRows(...args) {
+      if (storeDown) throw new Error('connect ECONNREFUSED (the harness has taken the store away)');
+      return store.insertRows(...args);
+    },
+  }),
+});
 const send = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 send({ ports: collector.ports });
 
@@ -30,9 +43,15 @@ function peakRssBytes(): number {
 }
 
 for await (const line of createInterface({ input: process.stdin })) {
-  const { id, sql } = JSON.parse(line) as { id: number; sql: string };
+  const { id, sql, storeDown: down, caughtUp } = JSON.parse(line) as { id: number; sql?: string; storeDown?: boolean; caughtUp?: boolean };
+  if (down !== undefined || caughtUp) {
+    if (down !== undefined) storeDown = down;
+    if (caughtUp) await collector.writer.caughtUp();
+    send({ id, rows: [] });
+    continue;
+  }
   try {
-    const result = await collector.store.client.query({ query: sql, format: 'JSONEachRow' });
+    const result = await collector.store.client.query({ query: sql!, format: 'JSONEachRow' });
     send({ id, rows: await result.json() });
   } catch (error) {
     send({ id, error: (error as Error).message });

@@ -6,7 +6,7 @@ import { normalizeZipkin } from '../collector/src/decode/zipkin.ts';
 import { enrichLog } from '../collector/src/enrich/enrich-log.ts';
 import { enrichSpan } from '../collector/src/enrich/enrich-span.ts';
 import { defaultEnrichOptions } from '../collector/src/enrich/options.ts';
-import { logRow, spanRow } from '../collector/src/exporter/rows.ts';
+import { logBlock, spanBlock } from '../collector/src/exporter/rows.ts';
 import type { Decoded, Span } from '../collector/src/model/span.ts';
 import { toOtlpJson, toZipkinJson, type AbstractSpan } from '../test/generator/encode.ts';
 import { Random } from '../test/generator/random.ts';
@@ -93,16 +93,25 @@ export function decode(format: Format, body: Buffer): Decoded<Span> {
   return format === 'zipkin' ? normalizeZipkin(parsed, defaultDecodeLimits, stats) : normalizeResourceSpans(parsed, 'json', defaultDecodeLimits, stats);
 }
 
+/** A Native block and how many rows it holds. */
+export interface Rows {
+  body: Buffer;
+  rows: number;
+}
+
 /** decode → enrich → serialise, the collector's CPU work per request with the store left out. */
-export function toRows(format: Format, body: Buffer): string[] {
-  return decode(format, body).items.map((span) => spanRow(enrichSpan(span, defaultEnrichOptions)));
+export function toRows(format: Format, body: Buffer): Rows {
+  const block = spanBlock();
+  for (const span of decode(format, body).items) block.add(enrichSpan(span, defaultEnrichOptions));
+  return { body: block.encode(), rows: block.rows };
 }
 
 /** The rows of one generator batch (spans or access logs), as the matching receiver would produce them. */
-export function generatorRows(receiver: 'otlp-json' | 'otlp-proto' | 'zipkin' | 'logs', body: string): { table: 'otel_traces' | 'otel_logs'; rows: string[] } {
+export function generatorRows(receiver: 'otlp-json' | 'otlp-proto' | 'zipkin' | 'logs', body: string): Rows & { table: 'otel_traces' | 'otel_logs' } {
   if (receiver === 'logs') {
-    const decoded = normalizeResourceLogs(JSON.parse(body), 'json', defaultDecodeLimits, { truncated: 0 });
-    return { table: 'otel_logs', rows: decoded.items.map((log) => logRow(enrichLog(log, defaultEnrichOptions))) };
+    const block = logBlock();
+    for (const log of normalizeResourceLogs(JSON.parse(body), 'json', defaultDecodeLimits, { truncated: 0 }).items) block.add(enrichLog(log, defaultEnrichOptions));
+    return { table: 'otel_logs', body: block.encode(), rows: block.rows };
   }
-  return { table: 'otel_traces', rows: toRows(receiver === 'zipkin' ? 'zipkin' : 'otlp-json', Buffer.from(body)) };
+  return { table: 'otel_traces', ...toRows(receiver === 'zipkin' ? 'zipkin' : 'otlp-json', Buffer.from(body)) };
 }

@@ -29,14 +29,15 @@ export async function loadQueryData(store: Store, targetSpans: number, progress:
   let spans = 0;
   for (let chunk = 0; spans < targetSpans && chunk < Math.ceil(targetSpans / requestsPerChunk); chunk++) {
     const { batches } = generateTraffic({ requests: requestsPerChunk, seed: 1000 + chunk, startMs: startMs + chunk * requestsPerChunk * 40, perBatch: 50 });
-    const byTable = { otel_traces: [] as string[], otel_logs: [] as string[] };
+    const byTable = { otel_traces: { blocks: [] as Buffer[], rows: 0 }, otel_logs: { blocks: [] as Buffer[], rows: 0 } };
     for (const batch of batches) {
-      const { table, rows } = generatorRows(batch.receiver, batch.body);
-      byTable[table].push(...rows);
+      const { table, body, rows } = generatorRows(batch.receiver, batch.body);
+      byTable[table].blocks.push(body);
+      byTable[table].rows += rows;
     }
-    if (byTable.otel_traces.length > 0) await store.insertRows('otel_traces', spanColumns, Buffer.from(`${byTable.otel_traces.join('\n')}\n`));
-    if (byTable.otel_logs.length > 0) await store.insertRows('otel_logs', logColumns, Buffer.from(`${byTable.otel_logs.join('\n')}\n`));
-    spans += byTable.otel_traces.length;
+    if (byTable.otel_traces.rows > 0) await store.insertRows('otel_traces', spanColumns, Buffer.concat(byTable.otel_traces.blocks), 'Native');
+    if (byTable.otel_logs.rows > 0) await store.insertRows('otel_logs', logColumns, Buffer.concat(byTable.otel_logs.blocks), 'Native');
+    spans += byTable.otel_traces.rows;
     progress(`query data: ${spans.toLocaleString('en-US')} / ${targetSpans.toLocaleString('en-US')} spans`);
   }
   const loadMs = performance.now() - loadStarted;
@@ -44,26 +45,7 @@ export async function loadQueryData(store: Store, targetSpans: number, progress:
     'CREATE DATABASE IF NOT EXISTS ref',
     'DROP TABLE IF EXISTS ref.otel_traces',
     'DROP TABLE IF EXISTS ref.otel_traces_trace_id_ts',
-    `CREATE TABLE ref.otel_traces (
-      Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),
-      TraceId String CODEC(ZSTD(1)), SpanId String CODEC(ZSTD(1)), ParentSpanId String CODEC(ZSTD(1)), TraceState String CODEC(ZSTD(1)),
-      SpanName LowCardinality(String) CODEC(ZSTD(1)), SpanKind LowCardinality(String) CODEC(ZSTD(1)), ServiceName LowCardinality(String) CODEC(ZSTD(1)),
-      ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
-      ScopeName String CODEC(ZSTD(1)), ScopeVersion String CODEC(ZSTD(1)),
-      SpanAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
-      Duration UInt64 CODEC(T64, ZSTD(1)),
-      StatusCode LowCardinality(String) CODEC(ZSTD(1)), StatusMessage String CODEC(ZSTD(1)),
-      Events Nested (Timestamp DateTime64(9), Name LowCardinality(String), Attributes Map(LowCardinality(String), String)) CODEC(ZSTD(1)),
-      Links Nested (TraceId String, SpanId String, TraceState String, Attributes Map(LowCardinality(String), String)) CODEC(ZSTD(1)),
-      INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
-      INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-      INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-      INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-      INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-      INDEX idx_duration Duration TYPE minmax GRANULARITY 1
-    ) ENGINE = MergeTree PARTITION BY toDate(Timestamp) ORDER BY (ServiceName, SpanName, toDateTime(Timestamp)) SETTINGS ttl_only_drop_parts = 1`,
-    `CREATE TABLE ref.otel_traces_trace_id_ts (TraceId String CODEC(ZSTD(1)), Start DateTime CODEC(Delta(4), ZSTD(1)), End DateTime CODEC(Delta(4), ZSTD(1)),
-      INDEX idx_trace_id TraceId TYPE bloom_filter(0.01) GRANULARITY 1) ENGINE = MergeTree PARTITION BY toDate(Start) ORDER BY (TraceId, Start)`,
+    ...plainSchema('ref'),
     `INSERT INTO ref.otel_traces SELECT Timestamp, TraceId, SpanId, ParentSpanId, TraceState, SpanName, SpanKind, ServiceName, ResourceAttributes,
       ScopeName, ScopeVersion, SpanAttributes, Duration, StatusCode, StatusMessage, Events.Timestamp, Events.Name, Events.Attributes,
       Links.TraceId, Links.SpanId, Links.TraceState, Links.Attributes FROM otel_traces`,
@@ -83,6 +65,44 @@ export async function loadQueryData(store: Store, targetSpans: number, progress:
   }
   return { loadMs, rollups };
 }
+
+/**
+ * The OpenTelemetry Collector ClickHouse exporter's trace tables in database `db`; with `view`, also its
+ * materialized view that fills the trace-id index as rows arrive (for insert-rate comparisons).
+ */
+export function plainSchema(db: string, view = false): string[] {
+  const tables = [
+    `CREATE TABLE ${db}.otel_traces (
+      Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),
+      TraceId String CODEC(ZSTD(1)), SpanId String CODEC(ZSTD(1)), ParentSpanId String CODEC(ZSTD(1)), TraceState String CODEC(ZSTD(1)),
+      SpanName LowCardinality(String) CODEC(ZSTD(1)), SpanKind LowCardinality(String) CODEC(ZSTD(1)), ServiceName LowCardinality(String) CODEC(ZSTD(1)),
+      ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+      ScopeName String CODEC(ZSTD(1)), ScopeVersion String CODEC(ZSTD(1)),
+      SpanAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+      Duration UInt64 CODEC(T64, ZSTD(1)),
+      StatusCode LowCardinality(String) CODEC(ZSTD(1)), StatusMessage String CODEC(ZSTD(1)),
+      Events Nested (Timestamp DateTime64(9), Name LowCardinality(String), Attributes Map(LowCardinality(String), String)) CODEC(ZSTD(1)),
+      Links Nested (TraceId String, SpanId String, TraceState String, Attributes Map(LowCardinality(String), String)) CODEC(ZSTD(1)),
+      INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
+      INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+      INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+      INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+      INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+      INDEX idx_duration Duration TYPE minmax GRANULARITY 1
+    ) ENGINE = MergeTree PARTITION BY toDate(Timestamp) ORDER BY (ServiceName, SpanName, toDateTime(Timestamp)) SETTINGS ttl_only_drop_parts = 1`,
+    `CREATE TABLE ${db}.otel_traces_trace_id_ts (TraceId String CODEC(ZSTD(1)), Start DateTime CODEC(Delta(4), ZSTD(1)), End DateTime CODEC(Delta(4), ZSTD(1)),
+      INDEX idx_trace_id TraceId TYPE bloom_filter(0.01) GRANULARITY 1) ENGINE = MergeTree PARTITION BY toDate(Start) ORDER BY (TraceId, Start)`,
+  ];
+  if (!view) return tables;
+  return [
+    ...tables,
+    `CREATE MATERIALIZED VIEW ${db}.otel_traces_trace_id_ts_mv TO ${db}.otel_traces_trace_id_ts AS
+      SELECT TraceId, min(Timestamp) AS Start, max(Timestamp) AS End FROM ${db}.otel_traces WHERE TraceId != '' GROUP BY TraceId`,
+  ];
+}
+
+/** The columns the plain schema shares with Seam's. */
+export const plainSpanColumns = spanColumns.slice(0, spanColumns.indexOf('Links.Attributes') + 1);
 
 const window = 'Timestamp >= now64(9) - INTERVAL 24 HOUR';
 

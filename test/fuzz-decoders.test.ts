@@ -8,7 +8,7 @@ import { normalizeResourceSpans } from '../collector/src/decode/otlp-traces.ts';
 import { normalizeZipkin } from '../collector/src/decode/zipkin.ts';
 import { enrichSpan } from '../collector/src/enrich/enrich-span.ts';
 import { defaultEnrichOptions } from '../collector/src/enrich/options.ts';
-import { spanRow } from '../collector/src/exporter/rows.ts';
+import { spanBlock } from '../collector/src/exporter/rows.ts';
 import type { Decoded, Span } from '../collector/src/model/span.ts';
 import { fixturesDir, otlpJsonToProtobuf } from './helpers/fixtures.ts';
 
@@ -109,11 +109,13 @@ function run(tally: Tally, decode: () => Decoded<Span>): void {
   try {
     const decoded = decode();
     expect(decoded.items.length + decoded.rejected).toBeLessThanOrEqual(limits.maxSpansPerRequest + 10_000);
+    const block = spanBlock();
     for (const span of decoded.items) {
       if (Object.keys(span.attributes).length > limits.maxAttributesPerSpan + 8) throw new Error('attribute limit not applied');
       if (span.events.length > limits.maxEventsPerSpan || span.links.length > limits.maxLinksPerSpan) throw new Error('event/link limit not applied');
-      spanRow(enrichSpan(span, defaultEnrichOptions));
+      block.add(enrichSpan(span, defaultEnrichOptions));
     }
+    block.encode();
     tally.ok++;
     tally.rejectedItems += decoded.rejected;
   } catch (error) {

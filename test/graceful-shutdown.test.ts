@@ -3,14 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { openStore } from '../collector/src/store/open.ts';
-import { spanBatch, startChild } from './helpers/reliability.ts';
+import { metric, spanBatch, startChild } from './helpers/reliability.ts';
 
-// The real CLI in its own process. With a 30 s flush interval a request waits in the writer's queue;
-// SIGTERM must write it, answer it 200, and exit 0.
-it('SIGTERM flushes a request still waiting in the queue, answers it, and exits 0', async () => {
+async function storedCount(dir: string, service: string): Promise<number> {
+  const store = await openStore({ dataDir: dir });
+  try {
+    const result = await store.client.query({ query: 'SELECT count() AS n FROM otel_traces WHERE ServiceName = {service:String}', query_params: { service }, format: 'JSONEachRow' });
+    return Number((await result.json<{ n: string }>())[0]!.n);
+  } finally {
+    await store.close();
+  }
+}
+
+// The real CLI in its own process. With SEAM_ACK=store and a 30 s flush interval a request waits in the
+// writer's queue; SIGTERM must write it, answer it 200, and exit 0.
+it('SEAM_ACK=store: SIGTERM flushes a request still waiting in the queue, answers it, and exits 0', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'seam-sigterm-'));
   const config = join(dir, 'seam.yaml');
-  writeFileSync(config, 'writer:\n  flushIntervalMs: 30000\n');
+  writeFileSync(config, 'ack: store\nwriter:\n  flushIntervalMs: 30000\n');
   const running = await startChild({ SEAM_DATA_DIR: dir }, ['--config', config]);
   const { body, keys } = spanBatch('sigterm-test', 25);
   const pending = fetch(`http://127.0.0.1:${running.ports['otlp-http']}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -24,11 +34,21 @@ it('SIGTERM flushes a request still waiting in the queue, answers it, and exits 
   expect(await running.exited).toBe(0);
   expect(running.output.join('\n')).toMatch(/SIGTERM: flushing acknowledged data and stopping[\s\S]*stopped/);
 
-  const store = await openStore({ dataDir: dir });
-  try {
-    const result = await store.client.query({ query: "SELECT count() AS n FROM otel_traces WHERE ServiceName = 'sigterm-test'", format: 'JSONEachRow' });
-    expect(Number((await result.json<{ n: string }>())[0]!.n)).toBe(keys.length);
-  } finally {
-    await store.close();
-  }
+  expect(await storedCount(dir, 'sigterm-test')).toBe(keys.length);
+});
+
+// With the write-ahead log the request is answered at once; its rows wait in the log for companions,
+// and SIGTERM stores them before exiting, so a pod whose log volume goes with it loses nothing.
+it('SEAM_ACK=wal: SIGTERM stores what the log holds before exiting 0', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seam-sigterm-wal-'));
+  const config = join(dir, 'seam.yaml');
+  writeFileSync(config, 'writer:\n  flushIntervalMs: 60000\n');
+  const running = await startChild({ SEAM_DATA_DIR: dir }, ['--config', config]);
+  const { body, keys } = spanBatch('sigterm-wal', 25);
+  const response = await fetch(`http://127.0.0.1:${running.ports['otlp-http']}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  expect(response.status).toBe(200);
+  expect(await metric(running.ports.api!, 'seam_wal_rows')).toBe(keys.length);
+  running.child.kill('SIGTERM');
+  expect(await running.exited).toBe(0);
+  expect(await storedCount(dir, 'sigterm-wal')).toBe(keys.length);
 });

@@ -13,9 +13,9 @@ afterAll(() => {
   running?.child.kill('SIGKILL');
 });
 
-function config(spoolAfterMs: number): string {
-  const file = join(dir, `config-${spoolAfterMs}.yaml`);
-  writeFileSync(file, `writer:\n  spoolAfterMs: ${spoolAfterMs}\n  flushIntervalMs: 20\n  maxBatchRows: 1000\n`);
+function config(ack: 'wal' | 'store', flushIntervalMs = 20): string {
+  const file = join(dir, `config-${ack}-${flushIntervalMs}.yaml`);
+  writeFileSync(file, `ack: ${ack}\nwriter:\n  spoolAfterMs: 2000\n  flushIntervalMs: ${flushIntervalMs}\n  maxBatchRows: 1000\n`);
   return file;
 }
 
@@ -31,8 +31,8 @@ async function load(ledger: Ledger, port: number, until: Promise<void>): Promise
   );
 }
 
-async function killMidLoad(ledger: Ledger, spoolAfterMs: number, killAfterMs: number): Promise<void> {
-  running = await startChild({ SEAM_DATA_DIR: dir }, ['--config', config(spoolAfterMs)]);
+async function killMidLoad(ledger: Ledger, ack: 'wal' | 'store', killAfterMs: number): Promise<void> {
+  running = await startChild({ SEAM_DATA_DIR: dir }, ['--config', config(ack)]);
   const child = running;
   const killed = sleep(killAfterMs).then(() => {
     child.child.kill('SIGKILL');
@@ -43,15 +43,15 @@ async function killMidLoad(ledger: Ledger, spoolAfterMs: number, killAfterMs: nu
 
 it('no acknowledged span is lost or stored twice across kill -9 mid-batch and restart', async () => {
   const ledger = new Ledger();
-  // Every batch goes through the spool (write-ahead), so the kill lands between fsync, insert and commit record.
-  await killMidLoad(ledger, 0, 2_500);
+  // Every batch goes through the write-ahead log, so the kill lands between fsync, insert and commit record.
+  await killMidLoad(ledger, 'wal', 2_500);
   const afterFirst = { ...ledger, acknowledged: ledger.acked.size };
-  // Batches go straight to ClickHouse here, with the first run's spool replaying underneath.
-  await killMidLoad(ledger, 2_000, 2_000);
+  // Batches go straight to ClickHouse here, with the first run's log replaying underneath.
+  await killMidLoad(ledger, 'store', 2_000);
 
-  running = await startChild({ SEAM_DATA_DIR: dir }, ['--config', config(2_000)]);
+  running = await startChild({ SEAM_DATA_DIR: dir }, ['--config', config('store')]);
   const api = running.ports.api!;
-  await waitFor(async () => (await metric(api, 'seam_spool_batches')) === 0, 'the spool to replay');
+  await waitFor(async () => (await metric(api, 'seam_wal_batches')) === 0, 'the log to replay');
   running.child.kill('SIGTERM');
   expect(await running.exited).toBe(0);
   running = undefined;
@@ -65,6 +65,33 @@ it('no acknowledged span is lost or stored twice across kill -9 mid-batch and re
     expect(figures.missing).toBe(0);
     expect(figures.duplicates).toBe(0);
     expect(figures.unexpected).toBe(0);
+  } finally {
+    await store.close();
+  }
+});
+
+it('a 200 is sent only after the fsync: kill -9 right after it, and the rows are stored at the next start', async () => {
+  // A flush interval of a minute keeps the first rows in the log, not yet in ClickHouse, when the kill lands.
+  running = await startChild({ SEAM_DATA_DIR: dir }, ['--config', config('wal', 60_000)]);
+  const child = running;
+  const ledger = new Ledger();
+  const answer = await sendBatch(ledger, `http://127.0.0.1:${child.ports['otlp-http']}/v1/traces`, 'fsync-test', 50);
+  expect(answer.status).toBe(200);
+  const loggedNotStored = await metric(child.ports.api!, 'seam_wal_rows');
+  child.child.kill('SIGKILL');
+  await child.exited;
+  expect(loggedNotStored).toBe(50);
+
+  running = await startChild({ SEAM_DATA_DIR: dir }, ['--config', config('wal')]);
+  await waitFor(async () => (await metric(running!.ports.api!, 'seam_wal_batches')) === 0, 'the log to be stored');
+  running.child.kill('SIGTERM');
+  expect(await running.exited).toBe(0);
+  running = undefined;
+
+  const store = await openStore({ dataDir: dir });
+  try {
+    const result = await store.client.query({ query: storedKeysSql, query_params: { service: 'fsync-test' }, format: 'JSONEachRow' });
+    expect(compare(ledger, await result.json<{ k: string; c: string }>())).toMatchObject({ acknowledged: 50, stored: 50, missing: 0, duplicates: 0 });
   } finally {
     await store.close();
   }

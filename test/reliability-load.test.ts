@@ -36,7 +36,7 @@ it('a client at 2x its rate gets 429 with Retry-After, a quiet client is not sta
   const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 100);
   await Promise.all([paced(noisy, 'noisy', 2 * perClient, 4_000, retryAfter), paced(quiet, 'quiet', perClient / 4, 4_000, retryAfter)]);
   clearInterval(sampler);
-  await collector.writer.flush();
+  await collector.writer.caughtUp();
   const noisyFigures = compare(noisy, await collector.query(storedKeysSql, { service: 'noisy' }));
   const quietFigures = compare(quiet, await collector.query(storedKeysSql, { service: 'quiet' }));
   const rssMb = { first: Math.round(rss[0]! / 1e6), max: Math.round(Math.max(...rss) / 1e6), samples: rss.length };

@@ -3,8 +3,8 @@ import type { Decoded, LogRecord, Span } from './model/span.ts';
 import { enrichLog } from './enrich/enrich-log.ts';
 import { enrichSpan } from './enrich/enrich-span.ts';
 import type { EnrichOptions } from './enrich/options.ts';
-import type { BatchWriter } from './exporter/batch-writer.ts';
-import { logRow, spanRow } from './exporter/rows.ts';
+import type { Writer } from './exporter/writer.ts';
+import { logBlock, spanBlock } from './exporter/rows.ts';
 import { RateLimited, type RateLimiter } from './server/rate-limit.ts';
 import type { Metrics } from './telemetry/metrics.ts';
 
@@ -17,7 +17,7 @@ export interface Outcome {
 
 /**
  * receiver → decode → **enrich → serialise → writer**. Every receiver hands its decoded items here and
- * answers its client only after `accept*` resolves (the rows are in ClickHouse).
+ * answers its client only after `accept*` resolves (the rows are fsynced in the write-ahead log or, with `SEAM_ACK=store`, in ClickHouse).
  */
 export class Pipeline {
   private readonly received;
@@ -26,7 +26,7 @@ export class Pipeline {
   private readonly truncated;
 
   constructor(
-    private readonly writer: BatchWriter,
+    private readonly writer: Writer,
     private readonly enrich: EnrichOptions,
     metrics: Metrics,
     private readonly limiter: RateLimiter,
@@ -40,14 +40,16 @@ export class Pipeline {
   /** `client` is the rate-limit key of the sender (see `clientKey`). */
   async acceptSpans(receiver: string, decoded: Decoded<Span>, stats: AttributeStats, client: string): Promise<Outcome> {
     this.admit(receiver, 'spans', client, decoded);
-    const rows = decoded.items.map((span) => spanRow(enrichSpan(span, this.enrich)));
-    return this.accept(receiver, 'otel_traces', rows, decoded, stats);
+    const block = spanBlock();
+    for (const span of decoded.items) block.add(enrichSpan(span, this.enrich));
+    return this.accept(receiver, 'otel_traces', block.encode(), block.rows, decoded, stats);
   }
 
   async acceptLogs(receiver: string, decoded: Decoded<LogRecord>, stats: AttributeStats, client: string): Promise<Outcome> {
     this.admit(receiver, 'logs', client, decoded);
-    const rows = decoded.items.map((log) => logRow(enrichLog(log, this.enrich)));
-    return this.accept(receiver, 'otel_logs', rows, decoded, stats);
+    const block = logBlock();
+    for (const log of decoded.items) block.add(enrichLog(log, this.enrich));
+    return this.accept(receiver, 'otel_logs', block.encode(), block.rows, decoded, stats);
   }
 
   // Before enrichment, so a client over its limit costs as little as possible.
@@ -65,15 +67,15 @@ export class Pipeline {
     this.rejected({ receiver, signal, reason: 'request' });
   }
 
-  private async accept(receiver: string, table: 'otel_traces' | 'otel_logs', rows: string[], decoded: Decoded<unknown>, stats: AttributeStats): Promise<Outcome> {
+  private async accept(receiver: string, table: 'otel_traces' | 'otel_logs', body: Buffer, rows: number, decoded: Decoded<unknown>, stats: AttributeStats): Promise<Outcome> {
     const signal = table === 'otel_traces' ? 'spans' : 'logs';
-    this.received({ receiver, signal }, rows.length + decoded.rejected);
+    this.received({ receiver, signal }, rows + decoded.rejected);
     if (decoded.rejected > 0) this.rejected({ receiver, signal, reason: 'item' }, decoded.rejected);
     if (stats.truncated > 0) this.truncated({ receiver, signal }, stats.truncated);
-    await this.writer.write(table, rows);
-    this.accepted({ receiver, signal }, rows.length);
+    await this.writer.write(table, body, rows);
+    this.accepted({ receiver, signal }, rows);
     return {
-      accepted: rows.length,
+      accepted: rows,
       rejected: decoded.rejected,
       message: decoded.rejected > 0 ? `${decoded.rejected} rejected: ${decoded.rejectReasons.join('; ')}` : '',
     };

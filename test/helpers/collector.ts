@@ -16,6 +16,8 @@ export interface TestCollector extends RunningCollector {
 /**
  * The real collector on free loopback ports with an embedded store in a fresh directory
  * (or `dataDir`, to reopen one). One per test file: chdb allows one data directory per process.
+ * Its `query` and API answers wait until every acknowledged row is stored, so a test reads its own
+ * writes whichever ack mode runs.
  */
 export async function startTestCollector(env: Record<string, string> = {}, dataDir?: string): Promise<TestCollector> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'seam-test-'));
@@ -28,7 +30,7 @@ export async function startTestCollector(env: Record<string, string> = {}, dataD
     ...env,
   });
   const log: string[] = [];
-  const collector = await startCollector(config, (line) => log.push(line));
+  const collector = await startCollector(config, (line) => log.push(line), { readOwnWrites: true });
   return {
     ...collector,
     close: () => collector.close(),
@@ -37,6 +39,7 @@ export async function startTestCollector(env: Record<string, string> = {}, dataD
     log,
     url: (listener, path) => `http://127.0.0.1:${collector.ports[listener]}${path}`,
     async query<T>(sql: string, params: Record<string, unknown> = {}) {
+      await collector.writer.caughtUp();
       const result = await collector.store.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
       return result.json<T>();
     },

@@ -175,11 +175,13 @@ export async function startWith(
     ...env,
   });
   adjust(config);
-  const collector = await startCollector(config, () => {}, hooks);
+  const collector = await startCollector(config, () => {}, { readOwnWrites: true, ...hooks });
   return {
     ...collector,
     url: (listener, path) => `http://127.0.0.1:${collector.ports[listener]}${path}`,
+    // Reads its own writes, as the test collector does.
     async query<T>(sql: string, params: Record<string, unknown> = {}) {
+      await collector.writer.caughtUp();
       return (await collector.store.client.query({ query: sql, query_params: params, format: 'JSONEachRow' })).json<T>();
     },
   };

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import Fastify from 'fastify';
 import type { SeamConfig } from '../config/schema.ts';
-import type { BatchWriter } from '../exporter/batch-writer.ts';
+import type { Writer } from '../exporter/writer.ts';
 import { closeConnectionsOnShutdown } from '../server/http-app.ts';
 import { isMigrated } from '../store/migrate.ts';
 import type { Store } from '../store/open.ts';
@@ -23,9 +23,11 @@ export interface ApiOptions {
   config: SeamConfig;
   store: Store;
   metrics: Metrics;
-  writer: BatchWriter;
+  writer: Writer;
   /** Returns a refusal message for a request that lacks valid credentials. */
   authenticate: (authorization: string | undefined) => string | null;
+  /** See `StartHooks.readOwnWrites`. */
+  readOwnWrites: boolean;
 }
 
 const prefix = '/api/v1';
@@ -48,8 +50,12 @@ export async function apiServer(options: ApiOptions): Promise<FastifyInstance> {
   app.get('/readyz', async (_request, reply) => {
     const reachable = await options.store.ping();
     const migrated = reachable && (await isMigrated(options.store));
-    const body = { status: reachable && migrated ? 'ready' : 'not ready', clickhouse: reachable, migrated, queuedRows: options.writer.queueDepth };
-    return reply.code(reachable && migrated ? 200 : 503).send(body);
+    const backlog = options.writer.overLimit();
+    // With the write-ahead log, ClickHouse being away is what the log is for: only a full backlog stops intake.
+    const storeOk = options.config.ack === 'wal' ? !reachable || migrated : reachable && migrated;
+    const ready = storeOk && backlog === undefined;
+    const body = { status: ready ? 'ready' : 'not ready', clickhouse: reachable, migrated, ack: options.config.ack, backlogRows: options.writer.backlogRows, ...(backlog ? { backlog } : {}) };
+    return reply.code(ready ? 200 : 503).send(body);
   });
   app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4').send(options.metrics.render()));
 
@@ -64,6 +70,7 @@ export async function apiServer(options: ApiOptions): Promise<FastifyInstance> {
         const verdict = await guard(request.headers.authorization);
         if (verdict.ok) {
           request.apiScope = verdict.scope;
+          if (options.readOwnWrites) await options.writer.caughtUp();
           return;
         }
         if (verdict.status === 401) reply.header('www-authenticate', 'Bearer realm="seam"');

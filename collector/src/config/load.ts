@@ -4,7 +4,7 @@ import { defaultConfig, environmentVariables, type SeamConfig } from './schema.t
 
 export class ConfigError extends Error {}
 
-const enums: Record<string, string[]> = { auth: ['auto', 'on', 'off'], receiverAuth: ['same', 'off'] };
+const enums: Record<string, string[]> = { auth: ['auto', 'on', 'off'], receiverAuth: ['same', 'off'], ack: ['wal', 'store'] };
 
 /**
  * Defaults, then the optional YAML/JSON file (`seam start --config`), then environment variables.
@@ -93,6 +93,7 @@ function validate(config: SeamConfig): void {
     ['writer.flushIntervalMs', config.writer.flushIntervalMs],
     ['writer.maxQueueRows', config.writer.maxQueueRows],
     ['writer.spoolMaxBytes', config.writer.spoolMaxBytes],
+    ['writer.maxBacklogSeconds', config.writer.maxBacklogSeconds],
   ];
   for (const [key, value] of positive) {
     if (!(value > 0)) throw new ConfigError(`${key} must be greater than 0, got ${value}`);

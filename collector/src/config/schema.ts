@@ -1,6 +1,6 @@
 import { defaultDecodeLimits, type DecodeLimits } from '../decode/limits.ts';
 import { defaultEnrichOptions, type EnrichOptions } from '../enrich/options.ts';
-import { defaultWriterOptions, type WriterOptions } from '../exporter/batch-writer.ts';
+import { defaultWriterOptions, type AckMode, type WriterOptions } from '../exporter/writer.ts';
 import { defaultRollupOptions, type RollupOptions } from '../rollup/schedule.ts';
 import { defaultRateLimitOptions, type RateLimitOptions } from '../server/rate-limit.ts';
 
@@ -32,6 +32,12 @@ export interface SeamConfig {
     tenantClaim: string;
   };
   limits: DecodeLimits & { maxBodyBytes: number };
+  /**
+   * `wal`: answer a request once its rows are fsynced in the write-ahead log (`<dataDir>/spool`), which
+   * then feeds ClickHouse. `store`: answer once they are in ClickHouse, for deployments without a disk
+   * that outlives the container (the log is then used only while ClickHouse is slow or away).
+   */
+  ack: AckMode;
   writer: WriterOptions;
   /** Per-client (bearer token, else source address) ingest limit; 429 / RESOURCE_EXHAUSTED past it. */
   rateLimit: RateLimitOptions;
@@ -57,6 +63,7 @@ export const defaultConfig: SeamConfig = {
   retentionDays: 30,
   api: { tenants: '', jwks: '', jwtIssuer: '', jwtAudience: '', tenantClaim: 'seam_namespaces' },
   limits: { ...defaultDecodeLimits, maxBodyBytes: 20 * 1024 * 1024 },
+  ack: 'wal',
   writer: defaultWriterOptions,
   rateLimit: defaultRateLimitOptions,
   enrich: defaultEnrichOptions,
@@ -77,6 +84,7 @@ export const environmentVariables: Record<string, string> = {
   CLICKHOUSE_PASSWORD: 'clickhouse.password',
   CLICKHOUSE_DATABASE: 'clickhouse.database',
   SEAM_AUTH: 'auth',
+  SEAM_ACK: 'ack',
   SEAM_RECEIVER_AUTH: 'receiverAuth',
   SEAM_TOKEN_HASHES: 'tokenHashes',
   SEAM_RETENTION_DAYS: 'retentionDays',

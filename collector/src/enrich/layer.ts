@@ -27,11 +27,11 @@ function isEdge(span: Span): boolean {
   const provider = span.resource['cloud.provider'];
   if (provider === 'cloudflare') return true;
   if (provider !== undefined) return false;
-  return hasPrefix(span.resource, 'cloudflare.') || hasPrefix(span.attributes, 'cloudflare.') || hasPrefix(span.resource, 'faas.') || hasPrefix(span.attributes, 'faas.');
+  return hasEdgeKey(span.resource) || hasEdgeKey(span.attributes);
 }
 
-function hasPrefix(attributes: Record<string, string>, prefix: string): boolean {
-  for (const key in attributes) if (key.startsWith(prefix)) return true;
+function hasEdgeKey(attributes: Record<string, string>): boolean {
+  for (const key in attributes) if (key.startsWith('cloudflare.') || key.startsWith('faas.')) return true;
   return false;
 }
 

@@ -28,7 +28,11 @@ export function redactAttributes(attributes: Attributes, sensitiveKeys: string[]
   return count;
 }
 
+// The shortest text either pattern matches: a JWT shape is nine characters (`eyJ`, two, a dot, two, a dot).
+const shortestCredential = 9;
+
 export function redactText(text: string): string {
+  if (text.length < shortestCredential) return text;
   if (!text.includes('eyJ') && !/bearer|basic|digest|negotiate/i.test(text)) return text;
   return text.replace(jwtShape, `${redactedValue}`).replace(credentialScheme, (_m, scheme: string) => `${scheme} ${redactedValue}`);
 }
@@ -39,6 +43,18 @@ export function redactText(text: string): string {
  * or Seam's own `seam.auth.*` claims are not mistaken for credentials.
  */
 function isSensitiveKey(key: string, sensitiveKeys: string[]): boolean {
-  const name = key.toLowerCase().split(/[.:/]/).at(-1) ?? '';
-  return sensitiveKeys.some((sensitive) => name.includes(sensitive));
+  let verdicts = verdictsByKeys.get(sensitiveKeys);
+  if (!verdicts) verdictsByKeys.set(sensitiveKeys, (verdicts = new Map()));
+  let verdict = verdicts.get(key);
+  if (verdict === undefined) {
+    const name = key.toLowerCase().split(/[.:/]/).at(-1) ?? '';
+    verdict = sensitiveKeys.some((sensitive) => name.includes(sensitive));
+    // Attribute keys repeat from span to span; a sender inventing new ones only resets the memo.
+    if (verdicts.size >= maxRememberedKeys) verdicts.clear();
+    verdicts.set(key, verdict);
+  }
+  return verdict;
 }
+
+const maxRememberedKeys = 10_000;
+const verdictsByKeys = new WeakMap<string[], Map<string, boolean>>();

@@ -1,80 +1,27 @@
-import { createHash } from 'node:crypto';
 import type { Store } from '../store/open.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
-import { SpoolFull, type Spool, type SpooledBatch } from './spool.ts';
-import { logColumns, rowValues, spanColumns } from './rows.ts';
-
-export interface WriterOptions {
-  /** Rows per insert; a table's queue is flushed as soon as it holds this many. */
-  maxBatchRows: number;
-  /** Longest a row waits for companions before its batch is flushed anyway. */
-  flushIntervalMs: number;
-  /** Rows accepted but not yet written, across tables; past it new requests are turned away. */
-  maxQueueRows: number;
-  /**
-   * An insert that has neither succeeded nor failed after this long is treated as ClickHouse being slow:
-   * the batch goes to the disk spool and its senders are answered. 0 sends every batch through the spool.
-   */
-  spoolAfterMs: number;
-  /** Disk the spool (`<dataDir>/spool/`) may use; past it receivers answer 503 with Retry-After. */
-  spoolMaxBytes: number;
-}
-
-export const defaultWriterOptions: WriterOptions = {
-  maxBatchRows: 20_000,
-  flushIntervalMs: 200,
-  maxQueueRows: 400_000,
-  spoolAfterMs: 2_000,
-  spoolMaxBytes: 1024 * 1024 * 1024,
-};
-
-export type Table = 'otel_traces' | 'otel_logs';
-
-/** The queue (or the disk spool behind it) is full: the receiver answers 503 / UNAVAILABLE with a retry hint. */
-export class QueueFull extends Error {
-  constructor(
-    readonly retryAfterSeconds: number,
-    message = 'the write queue is full; retry later',
-  ) {
-    super(message);
-  }
-}
-
-/** The rows could be neither inserted nor spooled: nothing in the batch was acknowledged, the sender retries. */
-export class WriteFailed extends Error {}
+import { createInsert, type Insert } from './insert.ts';
+import { insertUnstored } from './unstored-rows.ts';
+import { LogFull, type WriteAheadLog } from './write-ahead-log.ts';
+import { QueueFull, WriteFailed, type Table, type Writer, type WriterOptions } from './writer.ts';
 
 interface Pending {
-  rows: string[];
+  /** Native blocks. */
+  body: Buffer;
+  rows: number;
   resolve: () => void;
   reject: (error: Error) => void;
 }
 
 /**
- * How replay tells which rows of a spooled batch ClickHouse already holds: a batch may have landed
- * before the process died and before its commit record was written. Spans are identified by
- * (TraceId, SpanId); log records, which have no id, by trace, span, time and body.
+ * `SEAM_ACK=store`, for deployments without a local disk to rely on: collects rows from every request
+ * into size- and time-bounded batches, one insert in flight per table. `write` resolves once the rows
+ * are in ClickHouse, or fsynced in the write-ahead log when ClickHouse is slow or away: a receiver's 200
+ * means the rows will be stored. While anything is logged, new batches are logged behind it and a
+ * replayer inserts them oldest first, skipping rows ClickHouse already has, so replay after a crash
+ * stores each row once.
  */
-const identity: Record<Table, { sql: string; of(row: Record<string, unknown>): string }> = {
-  otel_traces: { sql: "concat(TraceId, ' ', SpanId)", of: (row) => `${String(row.TraceId)} ${String(row.SpanId)}` },
-  otel_logs: {
-    sql: "concat(TraceId, ' ', SpanId, ' ', toString(toUnixTimestamp64Nano(Timestamp)), ' ', lower(hex(MD5(Body))))",
-    of: (row) => `${String(row.TraceId)} ${String(row.SpanId)} ${String(row.Timestamp)} ${createHash('md5').update(String(row.Body)).digest('hex')}`,
-  },
-};
-
-const columnsOf: Record<Table, readonly string[]> = { otel_traces: spanColumns, otel_logs: logColumns };
-
-const int64Max = 2n ** 63n - 1n;
-const traceIdsPerCheck = 1000;
-
-/**
- * Collects rows from every request into size- and time-bounded batches, one insert in flight per table.
- * `write` resolves once the rows are in ClickHouse or fsynced in the disk spool: a receiver's 200 means
- * the rows will be stored. While anything is spooled, new batches are spooled behind it and a replayer
- * inserts them oldest first, skipping rows ClickHouse already has, so replay after a crash stores each
- * row once.
- */
-export class BatchWriter {
+export class BatchWriter implements Writer {
   /** Per table: rows waiting, since when the oldest of them has waited, the flush timer and the insert in flight. */
   private readonly queues = new Map<Table, { pending: Pending[]; rows: number; oldestAt: number; timer?: NodeJS.Timeout; inflight?: Promise<void> }>();
   private queued = 0;
@@ -84,10 +31,7 @@ export class BatchWriter {
   private replaying: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private readonly drainWaiters: (() => void)[] = [];
-  private readonly observeBatch;
-  private readonly observeLatency;
-  private readonly countWritten;
-  private readonly countFailed;
+  private readonly insert: Insert;
   private readonly countSpooled;
   private readonly countSkipped;
 
@@ -95,42 +39,37 @@ export class BatchWriter {
     private readonly store: Store,
     private readonly options: WriterOptions,
     metrics: Metrics,
-    private readonly spool: Spool,
+    private readonly spool: WriteAheadLog,
     private readonly log: (line: string) => void = () => {},
   ) {
-    this.observeBatch = metrics.histogram('seam_writer_batch_rows', 'Rows per ClickHouse insert', [10, 100, 1000, 5000, 20000, 100000]);
-    this.observeLatency = metrics.histogram('seam_writer_insert_seconds', 'ClickHouse insert latency', [0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
-    this.countWritten = metrics.counter('seam_writer_rows_written_total', 'Rows written to ClickHouse');
-    this.countFailed = metrics.counter('seam_writer_insert_failures_total', 'Failed ClickHouse inserts');
+    this.insert = createInsert(store, metrics);
     this.countSpooled = metrics.counter('seam_spool_rows_total', 'Rows written to the disk spool because ClickHouse was slow or down');
-    this.countSkipped = metrics.counter('seam_spool_rows_already_stored_total', 'Spooled rows found already in ClickHouse at replay, so not inserted again');
+    this.countSkipped = metrics.counter('seam_wal_rows_already_stored_total', 'Logged rows found already in ClickHouse when stored (after a crash or a failed insert), so not inserted again');
     metrics.gauge('seam_writer_queue_rows', 'Rows accepted and waiting to be written', () => this.queued);
-    metrics.gauge('seam_spool_bytes', 'Bytes of the disk spool', () => spool.bytes);
-    metrics.gauge('seam_spool_batches', 'Batches in the disk spool waiting for ClickHouse', () => spool.pendingBatches);
     if (spool.pendingBatches > 0) this.startReplay();
   }
 
-  get queueDepth(): number {
-    return this.queued;
+  get backlogRows(): number {
+    return this.queued + this.spool.pendingRows;
   }
 
-  /** Rows in the disk spool that ClickHouse does not have yet. */
-  get spooledRows(): number {
-    return this.spool.pendingRows;
+  overLimit(): string | undefined {
+    if (this.spool.nearlyFull) return `the write-ahead log is full (${this.spool.bytes} of ${this.options.spoolMaxBytes} bytes, writer.spoolMaxBytes) because ClickHouse is not taking data fast enough`;
+    return this.queued >= this.options.maxQueueRows ? `the write queue holds ${this.queued} rows (writer.maxQueueRows ${this.options.maxQueueRows})` : undefined;
   }
 
-  write(table: Table, rows: string[]): Promise<void> {
-    if (rows.length === 0) return Promise.resolve();
+  write(table: Table, body: Buffer, rows: number): Promise<void> {
+    if (rows === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new WriteFailed('the collector is shutting down'));
     // A request larger than the whole queue is still taken when the queue is empty, or it could never land.
-    if (this.queued > 0 && this.queued + rows.length > this.options.maxQueueRows) {
+    if (this.queued > 0 && this.queued + rows > this.options.maxQueueRows) {
       return Promise.reject(new QueueFull(Math.max(1, Math.ceil(this.options.flushIntervalMs / 1000))));
     }
     const queue = this.queueFor(table);
-    this.queued += rows.length;
-    const done = new Promise<void>((resolve, reject) => queue.pending.push({ rows, resolve, reject }));
+    this.queued += rows;
+    const done = new Promise<void>((resolve, reject) => queue.pending.push({ body, rows, resolve, reject }));
     if (queue.rows === 0) queue.oldestAt = performance.now();
-    queue.rows += rows.length;
+    queue.rows += rows;
     if (queue.rows >= this.options.maxBatchRows || this.draining) this.flushTable(table);
     else queue.timer ??= setTimeout(() => this.flushTable(table), this.options.flushIntervalMs);
     return done;
@@ -143,13 +82,12 @@ export class BatchWriter {
     if ([...this.queues.values()].some((q) => q.rows > 0)) await this.flush();
   }
 
-  /** Resolves once the spool is empty: everything acknowledged is in ClickHouse. */
-  drained(): Promise<void> {
+  /** Rows acknowledged are in ClickHouse or in the log, so this waits for the log to empty. */
+  caughtUp(): Promise<void> {
     if (this.spool.pendingBatches === 0) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
-  /** Flushes the queues (into the spool if ClickHouse is away) and stops replay; the spool is kept for the next start. */
   /**
    * Shutdown, first step: keep taking rows from requests already in flight but write them at once,
    * without waiting for the flush interval, while the listeners stop accepting new ones.
@@ -186,10 +124,10 @@ export class BatchWriter {
     if (queue.inflight || queue.pending.length === 0) return;
     const batch: Pending[] = [];
     let rows = 0;
-    while (queue.pending.length > 0 && (rows === 0 || rows + queue.pending[0]!.rows.length <= this.options.maxBatchRows)) {
+    while (queue.pending.length > 0 && (rows === 0 || rows + queue.pending[0]!.rows <= this.options.maxBatchRows)) {
       const next = queue.pending.shift()!;
       batch.push(next);
-      rows += next.rows.length;
+      rows += next.rows;
     }
     queue.rows -= rows;
     queue.inflight = this.deliver(table, batch, rows).finally(() => {
@@ -203,10 +141,11 @@ export class BatchWriter {
 
   /** Inserts the batch, or spools it when ClickHouse fails, is slow, or already has a backlog waiting. */
   private async deliver(table: Table, batch: Pending[], rows: number): Promise<void> {
-    const body = Buffer.from(batch.map((p) => p.rows.join('\n')).join('\n'));
+    // Native blocks follow one another as they are.
+    const body = Buffer.concat(batch.map((pending) => pending.body));
     // Behind a backlog the batch must wait its turn, or replay would not be in order.
     if (this.options.spoolAfterMs === 0 || this.spool.pendingBatches > 0) return this.toSpool(table, body, rows, batch);
-    const insert = this.insert(table, body, rows);
+    const insert = this.insert(table, 'Native', body, rows);
     let timer: NodeJS.Timeout | undefined;
     const slow = new Promise<'slow'>((resolve) => (timer = setTimeout(() => resolve('slow'), this.options.spoolAfterMs)));
     const outcome = await Promise.race([insert, slow]);
@@ -224,7 +163,7 @@ export class BatchWriter {
       await this.spool.append(table, body, rows, settling);
     } catch (error) {
       const failure =
-        error instanceof SpoolFull
+        error instanceof LogFull
           ? new QueueFull(5, error.message)
           : new WriteFailed(`ClickHouse could not take ${rows} rows for ${table} and the disk spool failed too: ${(error as Error).message}`);
       // The spool refused it, but an insert still running may yet land; the sender's retry then duplicates, never loses.
@@ -234,21 +173,6 @@ export class BatchWriter {
     this.countSpooled({ table }, rows);
     for (const pending of batch) pending.resolve();
     this.startReplay();
-  }
-
-  /** Resolves true once inserted, false if ClickHouse refused or failed; never rejects. */
-  private async insert(table: Table, body: Buffer, rows: number): Promise<boolean> {
-    const started = performance.now();
-    try {
-      await this.store.insertRows(table, columnsOf[table], body);
-    } catch {
-      this.countFailed({ table });
-      return false;
-    }
-    this.observeLatency((performance.now() - started) / 1000, { table });
-    this.observeBatch(rows, { table });
-    this.countWritten({ table }, rows);
-    return true;
   }
 
   private startReplay(): void {
@@ -267,15 +191,12 @@ export class BatchWriter {
         batch.settling = undefined;
         if (!landed) {
           const body = await this.spool.read(batch);
-          // Checksummed records hold only what this writer spooled, so the table is one of ours.
+          // Checksummed records hold only what this writer logged, so the table is one of ours.
           const table = batch.table as Table;
-          const fresh = await this.notYetStored(table, body);
-          this.countSkipped({ table }, batch.rows - fresh.length);
-          if (fresh.length > 0 && !(await this.insert(table, Buffer.from(fresh.join('\n')), fresh.length))) {
-            throw new Error(`ClickHouse did not take spooled batch ${batch.id}`);
-          }
+          // Every logged batch here met a failed or slow insert first, which may have landed.
+          this.countSkipped({ table }, await insertUnstored(this.store, this.insert, table, batch.format, body));
         }
-        await this.spool.commit(batch);
+        await this.spool.commit([batch]);
         backoffMs = 100;
       } catch {
         await new Promise<void>((resolve) => {
@@ -293,33 +214,5 @@ export class BatchWriter {
       this.log('disk spool replayed: ClickHouse has every acknowledged row');
       for (const resolve of this.drainWaiters.splice(0)) resolve();
     }
-  }
-
-  /** The lines of `body` whose rows ClickHouse does not hold yet. */
-  private async notYetStored(table: Table, body: Buffer): Promise<string[]> {
-    const lines = body.toString('utf8').split('\n');
-    const rows = lines.map((line) => rowValues(columnsOf[table], line));
-    const { sql, of } = identity[table];
-    let lo = int64Max;
-    let hi = 0n;
-    for (const row of rows) {
-      const ns = BigInt(String(row.Timestamp ?? '0'));
-      if (ns < lo) lo = ns;
-      if (ns > hi) hi = ns;
-    }
-    if (hi > int64Max) hi = int64Max;
-    const traceIds = [...new Set(rows.map((row) => String(row.TraceId)))];
-    const stored = new Set<string>();
-    for (let i = 0; i < traceIds.length; i += traceIdsPerCheck) {
-      const result = await this.store.client.query({
-        query: `SELECT ${sql} AS k FROM ${table} WHERE TraceId IN {ids:Array(String)}
-                AND Timestamp BETWEEN fromUnixTimestamp64Nano({lo:Int64}) AND fromUnixTimestamp64Nano({hi:Int64})`,
-        query_params: { ids: traceIds.slice(i, i + traceIdsPerCheck), lo: lo.toString(), hi: hi.toString() },
-        format: 'JSONEachRow',
-      });
-      for (const { k } of await result.json<{ k: string }>()) stored.add(k);
-    }
-    if (stored.size === 0) return lines;
-    return lines.filter((_, i) => !stored.has(of(rows[i]!)));
   }
 }

@@ -6,7 +6,7 @@ import { normalizeResourceLogs } from '../decode/otlp-logs.ts';
 import { encodeProto, LogsResponse, TraceResponse } from '../decode/otlp-proto.ts';
 import { decodeOtlpProtobuf } from '../decode/otlp-wire.ts';
 import { normalizeResourceSpans } from '../decode/otlp-traces.ts';
-import { QueueFull, WriteFailed } from '../exporter/batch-writer.ts';
+import { QueueFull, WriteFailed } from '../exporter/writer.ts';
 import type { Outcome, Pipeline } from '../pipeline.ts';
 import { clientKey, RateLimited } from '../server/rate-limit.ts';
 

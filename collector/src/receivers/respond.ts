@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MalformedRequest } from '../decode/limits.ts';
 import { encodeProto, RpcStatus } from '../decode/otlp-proto.ts';
-import { QueueFull, WriteFailed } from '../exporter/batch-writer.ts';
+import { QueueFull, WriteFailed } from '../exporter/writer.ts';
 import { RateLimited } from '../server/rate-limit.ts';
 
 // gRPC status codes used in OTLP error bodies.

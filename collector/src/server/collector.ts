@@ -7,8 +7,8 @@ import { createJwtVerifier } from '../auth/jwt.ts';
 import { readAccessSettings } from '../api/access.ts';
 import { authRequired } from '../auth/policy.ts';
 import type { SeamConfig } from '../config/schema.ts';
-import { BatchWriter } from '../exporter/batch-writer.ts';
-import { Spool } from '../exporter/spool.ts';
+import { openWriter } from '../exporter/open-writer.ts';
+import type { Writer } from '../exporter/writer.ts';
 import { Pipeline } from '../pipeline.ts';
 import { startOtlpGrpc } from '../receivers/otlp-grpc.ts';
 import { otlpHttpReceiver } from '../receivers/otlp-http.ts';
@@ -26,7 +26,7 @@ import { storeOptions } from '../config/store-options.ts';
 
 export interface RunningCollector {
   store: Store;
-  writer: BatchWriter;
+  writer: Writer;
   metrics: Metrics;
   ports: { otlpHttp: number; otlpGrpc: number; zipkin: number; api: number };
   close(): Promise<void>;
@@ -39,6 +39,8 @@ export interface RunningCollector {
 export interface StartHooks {
   /** Puts something in front of the store; tests use it to stand a failing or slow store in for an outage. */
   wrapStore?: (store: Store) => Store;
+  /** API queries first wait until every row acknowledged before them is stored, so a test reads its own writes. */
+  readOwnWrites?: boolean;
 }
 
 export async function startCollector(config: SeamConfig, log: (line: string) => void = console.log, hooks: StartHooks = {}): Promise<RunningCollector> {
@@ -51,13 +53,7 @@ export async function startCollector(config: SeamConfig, log: (line: string) => 
   await migrate(store, schemaTarget(config), log);
 
   const metrics = new Metrics();
-  const { spool, recovered } = await Spool.open(join(config.dataDir, 'spool'), {
-    maxBytes: config.writer.spoolMaxBytes,
-    segmentBytes: Math.min(64 * 1024 * 1024, Math.max(1024 * 1024, Math.floor(config.writer.spoolMaxBytes / 16))),
-  });
-  if (recovered.batches > 0) log(`spool: replaying ${recovered.rows} rows in ${recovered.batches} batches left by the previous run`);
-  if (recovered.truncatedBytes > 0) log(`spool: cut ${recovered.truncatedBytes} bytes of an unfinished write (never acknowledged)`);
-  const writer = new BatchWriter(store, config.writer, metrics, spool, log);
+  const writer = await openWriter(store, config.ack, config.writer, join(config.dataDir, 'spool'), metrics, log);
   const pipeline = new Pipeline(writer, config.enrich, metrics, new RateLimiter(config.rateLimit));
   const limits = config.limits;
   const refuse = (header: string | undefined) => {
@@ -88,7 +84,7 @@ export async function startCollector(config: SeamConfig, log: (line: string) => 
   guardReceiver(zipkin);
   await zipkin.register(zipkinReceiver, { pipeline, limits });
 
-  const api = await apiServer({ config, store, metrics, writer, authenticate: refuse });
+  const api = await apiServer({ config, store, metrics, writer, authenticate: refuse, readOwnWrites: hooks.readOwnWrites ?? false });
 
   const grpcServer = await startOtlpGrpc(config.host, config.ports.otlpGrpc, {
     pipeline,

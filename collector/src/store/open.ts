@@ -1,8 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { unlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
 import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
+import { nativeStructure } from '../exporter/native/read-columns.ts';
+import { columnList, type RowFormat, type SkipRows } from './insert-format.ts';
 
 export interface StoreOptions {
   /** A ClickHouse server; unset means the embedded engine on `dataDir`. */
@@ -15,14 +18,18 @@ export interface StoreOptions {
 
 /**
  * The one way Seam reaches ClickHouse. Both modes go through `@clickhouse/client` and run the same SQL;
- * only inserts differ, because the embedded engine can take the serialised rows zero-copy.
+ * only inserts differ: a server takes Native blocks over HTTP, the embedded engine reads them from a file
+ * (its in-memory insert takes text formats only, and Native goes in about three times faster than JSON).
  */
 export interface Store {
   readonly mode: 'embedded' | 'server';
   readonly client: ClickHouseClient;
   readonly describe: string;
-  /** Inserts newline-delimited JSON arrays (JSONCompactEachRow), one value per column in `columns`. */
-  insertRows(table: string, columns: readonly string[], rows: Buffer): Promise<void>;
+  /**
+   * Inserts rows serialised in `format`, with the columns `columns` in that order; `skip` (Native only)
+   * leaves out rows ClickHouse already holds.
+   */
+  insertRows(table: string, columns: readonly string[], rows: Buffer, format: RowFormat, skip?: SkipRows): Promise<void>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -54,8 +61,12 @@ async function openServer(options: StoreOptions): Promise<Store> {
     mode: 'server',
     client,
     describe: `ClickHouse server at ${redactUrl(options.url!)}`,
-    async insertRows(table, columns, rows) {
-      await client.exec({ query: `INSERT INTO ${table} (${columnList(columns)}) FORMAT JSONCompactEachRow`, values: Readable.from([rows]) });
+    async insertRows(table, columns, rows, format, skip) {
+      const query = skip
+        ? `INSERT INTO ${table} (${columnList(columns)}) SELECT * FROM input({structure:String}) WHERE ${skip.identity} NOT IN {skip:Array(String)} FORMAT ${format}`
+        : `INSERT INTO ${table} (${columnList(columns)}) FORMAT ${format}`;
+      const params = skip ? { structure: nativeStructure(rows), skip: skip.keys } : {};
+      await client.exec({ query, query_params: params, values: Readable.from([rows]) });
     },
     async ping() {
       return (await client.ping()).success;
@@ -81,12 +92,31 @@ async function openEmbedded(dataDir: string): Promise<Store> {
     connection: connection as unknown as NonNullable<ClickHouseClientConfigOptions['connection']>,
   });
   let closed = false;
+  // Native blocks reach the engine through a file; nothing in here outlives its insert.
+  const inserts = resolve(dataDir, 'inserts');
+  rmSync(inserts, { recursive: true, force: true });
+  mkdirSync(inserts, { recursive: true });
+  let nextInsert = 0;
   return {
     mode: 'embedded',
     client,
     describe: `embedded ClickHouse in ${path}`,
-    async insertRows(table, columns, rows) {
-      await connection.chdb.rawInsert({ table, values: rows, format: 'JSONCompactEachRow', columns: [...columns] });
+    async insertRows(table, columns, rows, format, skip) {
+      if (format === 'JSONCompactEachRow') {
+        if (skip) throw new Error('skipping stored rows needs Native blocks');
+        await connection.chdb.rawInsert({ table, values: rows, format, columns: [...columns] });
+        return;
+      }
+      const file = join(inserts, `${nextInsert++}.native`);
+      await writeFile(file, rows);
+      try {
+        await client.command({
+          query: `INSERT INTO ${table} (${columnList(columns)}) SELECT * FROM file({file:String}, Native)${skip ? ` WHERE ${skip.identity} NOT IN {skip:Array(String)}` : ''}`,
+          query_params: { file, ...(skip ? { skip: skip.keys } : {}) },
+        });
+      } finally {
+        await unlink(file);
+      }
     },
     async ping() {
       return !closed;
@@ -97,14 +127,6 @@ async function openEmbedded(dataDir: string): Promise<Store> {
       await client.close();
     },
   };
-}
-
-function quoteColumn(column: string): string {
-  return `\`${column}\``;
-}
-
-function columnList(columns: readonly string[]): string {
-  return columns.map(quoteColumn).join(', ');
 }
 
 function redactUrl(url: string): string {

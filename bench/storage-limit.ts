@@ -1,0 +1,65 @@
+/**
+ * What the engine takes, by insert path: the collector's own rows for Envoy-shaped spans, in inserts of
+ * `writer.maxBatchRows`, into Seam's migrated schema (every materialized view in place) and into the plain
+ * OpenTelemetry Collector exporter schema, each as a raw JSONCompactEachRow insert and as Native blocks
+ * read from a file. The fastest path of each schema is its storage limit.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../collector/src/config/load.ts';
+import { spanColumns } from '../collector/src/exporter/rows.ts';
+import { columnList, type RowFormat } from '../collector/src/store/insert-format.ts';
+import type { Store } from '../collector/src/store/open.ts';
+import { buildPayloads, toRows } from './payloads.ts';
+import { plainSchema, plainSpanColumns } from './queries.ts';
+
+export interface StorageLimits {
+  seam: number;
+  plain: number;
+  /** rows/s per schema and insert path. */
+  paths: { schema: 'seam' | 'plain'; format: RowFormat; rate: number }[];
+}
+
+const inserts = 4;
+
+export async function storageLimits(store: Store, work: string, progress: (text: string) => void): Promise<StorageLimits> {
+  const rowsPerInsert = loadConfig({}).writer.maxBatchRows;
+  const blocks = buildPayloads('otlp-proto', 16, 512, 1).bodies.map((body) => toRows('otlp-proto', body));
+  // One insert's worth of rows, in both formats and for both schemas, serialised by the engine itself
+  // from a scratch table without views.
+  await store.client.command({ query: 'DROP TABLE IF EXISTS bench_rows' });
+  await store.client.command({ query: 'CREATE TABLE bench_rows AS otel_traces' });
+  await store.client.command({ query: 'CREATE DATABASE IF NOT EXISTS plain' });
+  for (const query of ['DROP TABLE IF EXISTS plain.otel_traces_trace_id_ts_mv', 'DROP TABLE IF EXISTS plain.otel_traces', 'DROP TABLE IF EXISTS plain.otel_traces_trace_id_ts', ...plainSchema('plain', true)]) {
+    await store.client.command({ query });
+  }
+  let loaded = 0;
+  for (let i = 0; loaded < rowsPerInsert; i++) {
+    const block = blocks[i % blocks.length]!;
+    await store.insertRows('bench_rows', spanColumns, block.body, 'Native');
+    loaded += block.rows;
+  }
+  const payload = async (columns: readonly string[], format: RowFormat): Promise<Buffer> => {
+    const file = join(work, `rows.${format}`);
+    rmSync(file, { force: true });
+    await store.client.command({ query: `INSERT INTO FUNCTION file({file:String}, ${format}) SELECT ${columnList(columns)} FROM bench_rows LIMIT ${rowsPerInsert}`, query_params: { file } });
+    return readFileSync(file);
+  };
+
+  const paths: StorageLimits['paths'] = [];
+  for (const [schema, table, columns] of [['seam', 'otel_traces', spanColumns], ['plain', 'plain.otel_traces', plainSpanColumns]] as const) {
+    for (const format of ['JSONCompactEachRow', 'Native'] as const) {
+      const body = await payload(columns, format);
+      const started = performance.now();
+      for (let i = 0; i < inserts; i++) {
+        await store.insertRows(table, columns, body, format);
+        progress(`storage limit: ${schema} schema, ${format}, insert ${i + 1}/${inserts} of ${rowsPerInsert} rows`);
+      }
+      paths.push({ schema, format, rate: (inserts * rowsPerInsert) / ((performance.now() - started) / 1000) });
+    }
+  }
+  await store.client.command({ query: 'DROP TABLE bench_rows' });
+  await store.client.command({ query: 'DROP DATABASE plain' });
+  const fastest = (schema: 'seam' | 'plain') => Math.max(...paths.filter((p) => p.schema === schema).map((p) => p.rate));
+  return { seam: fastest('seam'), plain: fastest('plain'), paths };
+}

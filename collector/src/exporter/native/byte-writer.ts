@@ -1,0 +1,110 @@
+const shortString = 24;
+
+/** A growable buffer for ClickHouse's Native format: little-endian numbers, LEB128 lengths, UTF-8 strings. */
+export class ByteWriter {
+  private buf: Buffer;
+  private at = 0;
+
+  constructor(initialBytes = 16 * 1024) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  get length(): number {
+    return this.at;
+  }
+
+  /** The bytes written so far (a view, valid until the next write). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.at);
+  }
+
+  varUInt(value: number): void {
+    this.ensure(10);
+    while (value >= 0x80) {
+      this.buf[this.at++] = (value & 0x7f) | 0x80;
+      value = Math.floor(value / 128);
+    }
+    this.buf[this.at++] = value;
+  }
+
+  uint8(value: number): void {
+    this.ensure(1);
+    this.buf[this.at++] = value;
+  }
+
+  uint16(value: number): void {
+    this.ensure(2);
+    this.buf.writeUInt16LE(value, this.at);
+    this.at += 2;
+  }
+
+  /** A UInt64 below 2^53 (offsets, counts). */
+  uint64(value: number): void {
+    this.ensure(8);
+    this.buf.writeUInt32LE(value % 0x1_0000_0000, this.at);
+    this.buf.writeUInt32LE(Math.floor(value / 0x1_0000_0000), this.at + 4);
+    this.at += 8;
+  }
+
+  int64(value: bigint): void {
+    this.ensure(8);
+    this.buf.writeBigInt64LE(value, this.at);
+    this.at += 8;
+  }
+
+  uint64Big(value: bigint): void {
+    this.ensure(8);
+    this.buf.writeBigUInt64LE(value, this.at);
+    this.at += 8;
+  }
+
+  /** A String value: its UTF-8 length as LEB128, then the bytes. */
+  string(value: string): void {
+    const n = value.length;
+    // Short ASCII strings (most attribute keys) are copied in JS, which beats a call into the UTF-8
+    // encoder; a string that turns out not to be ASCII starts again below.
+    if (n < shortString) {
+      this.ensure(1 + n);
+      const buf = this.buf;
+      const start = this.at + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const code = value.charCodeAt(i);
+        if (code >= 0x80) break;
+        buf[start + i] = code;
+      }
+      if (i === n) {
+        buf[this.at] = n;
+        this.at = start + n;
+        return;
+      }
+    }
+    // The encoder writes at most three bytes per UTF-16 unit; room is left for the longest length
+    // prefix that bound needs, and the bytes move back if the real length needs a shorter one.
+    const most = 3 * n;
+    const room = most < 0x80 ? 1 : most < 0x4000 ? 2 : 5;
+    this.ensure(room + most);
+    const written = this.buf.write(value, this.at + room, 'utf8');
+    const prefix = written < 0x80 ? 1 : written < 0x4000 ? 2 : room;
+    if (prefix < room) this.buf.copyWithin(this.at + prefix, this.at + room, this.at + room + written);
+    const end = this.at + prefix + written;
+    this.writeLength(written, prefix);
+    this.at = end;
+  }
+
+  /** `value` as LEB128 in exactly `bytes` bytes (padded with continuation bytes), at the current position. */
+  private writeLength(value: number, bytes: number): void {
+    for (let i = 0; i < bytes - 1; i++) {
+      this.buf[this.at + i] = (value & 0x7f) | 0x80;
+      value = Math.floor(value / 128);
+    }
+    this.buf[this.at + bytes - 1] = value;
+  }
+
+  private ensure(extra: number): void {
+    if (this.at + extra <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + extra));
+    this.buf.copy(grown, 0, 0, this.at);
+    this.buf = grown;
+  }
+}

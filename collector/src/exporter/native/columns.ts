@@ -1,0 +1,110 @@
+import type { Attributes } from '../../model/span.ts';
+import { ByteWriter } from './byte-writer.ts';
+
+/**
+ * One column of a Native block, filled row by row. Each column is written in the plain type that
+ * carries its values (String, not LowCardinality(String)); ClickHouse converts to the table's type on
+ * insert, so the encoder never needs a dictionary.
+ */
+export interface Column<T> {
+  readonly type: string;
+  add(value: T): void;
+  /** The column's bytes, in the order the Native format lays them out. */
+  parts(): Buffer[];
+}
+
+export class StringColumn implements Column<string> {
+  readonly type = 'String';
+  readonly out = new ByteWriter();
+  add(value: string): void {
+    this.out.string(value);
+  }
+  parts(): Buffer[] {
+    return [this.out.bytes()];
+  }
+}
+
+export class UInt8Column implements Column<number> {
+  readonly type = 'UInt8';
+  private readonly out = new ByteWriter(1024);
+  add(value: number): void {
+    this.out.uint8(value);
+  }
+  parts(): Buffer[] {
+    return [this.out.bytes()];
+  }
+}
+
+export class UInt16Column implements Column<number> {
+  readonly type = 'UInt16';
+  private readonly out = new ByteWriter(2048);
+  add(value: number): void {
+    this.out.uint16(value);
+  }
+  parts(): Buffer[] {
+    return [this.out.bytes()];
+  }
+}
+
+export class UInt64Column implements Column<bigint> {
+  readonly type = 'UInt64';
+  private readonly out = new ByteWriter(8192);
+  add(value: bigint): void {
+    this.out.uint64Big(value);
+  }
+  parts(): Buffer[] {
+    return [this.out.bytes()];
+  }
+}
+
+/** Nanoseconds since the epoch. */
+export class DateTime64Column implements Column<bigint> {
+  readonly type = 'DateTime64(9)';
+  private readonly out = new ByteWriter(8192);
+  add(value: bigint): void {
+    this.out.int64(value);
+  }
+  parts(): Buffer[] {
+    return [this.out.bytes()];
+  }
+}
+
+/** Map(String, String): cumulative entry counts, then every key, then every value. */
+export class MapColumn implements Column<Attributes> {
+  readonly type = 'Map(String, String)';
+  private readonly offsets = new ByteWriter(8192);
+  private readonly keys = new ByteWriter();
+  private readonly values = new ByteWriter();
+  private entries = 0;
+  add(value: Attributes): void {
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      this.keys.string(key);
+      this.values.string(value[key]!);
+    }
+    this.entries += keys.length;
+    this.offsets.uint64(this.entries);
+  }
+  parts(): Buffer[] {
+    return [this.offsets.bytes(), this.keys.bytes(), this.values.bytes()];
+  }
+}
+
+/** Array(T): cumulative element counts, then the elements as one column of T. */
+export class ArrayColumn<T> implements Column<readonly T[]> {
+  readonly type: string;
+  private readonly offsets = new ByteWriter(8192);
+  private elements = 0;
+  constructor(private readonly inner: Column<T>) {
+    this.type = `Array(${inner.type})`;
+  }
+  add(value: readonly T[]): void {
+    for (const element of value) this.inner.add(element);
+    this.elements += value.length;
+    this.offsets.uint64(this.elements);
+  }
+  parts(): Buffer[] {
+    return [this.offsets.bytes(), ...this.inner.parts()];
+  }
+}

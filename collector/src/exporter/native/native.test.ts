@@ -1,0 +1,121 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadConfig } from '../../config/load.ts';
+import { schemaTarget } from '../../config/schema-target.ts';
+import type { EnrichedSpan } from '../../enrich/enrich-span.ts';
+import type { Span } from '../../model/span.ts';
+import { migrate } from '../../store/migrate.ts';
+import { openStore, type Store } from '../../store/open.ts';
+import { spanBlock, spanColumns } from '../rows.ts';
+import { readColumns } from './read-columns.ts';
+
+// The encoder's output goes through the real embedded ClickHouse and is read back value by value.
+let store: Store;
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seam-native-'));
+  store = await openStore({ dataDir: dir });
+  await migrate(store, schemaTarget(loadConfig({ SEAM_DATA_DIR: dir })));
+});
+afterAll(async () => {
+  await store?.close();
+});
+
+const awkward = {
+  unicode: 'grüße, 東京, 🚀 and a \u0000 byte',
+  long: 'a'.repeat(127) + 'é'.repeat(300),
+  exactly127: 'x'.repeat(127),
+  exactly128: 'y'.repeat(128),
+  markup: '<img src=x onerror=alert(1)>',
+};
+
+function span(i: number, overrides: Partial<Span> = {}): EnrichedSpan {
+  return {
+    span: {
+      traceId: `${String(i).padStart(32, '0')}`,
+      spanId: `${String(i).padStart(16, '0')}`,
+      parentSpanId: i > 0 ? String(i - 1).padStart(16, '0') : '',
+      traceState: '',
+      name: i % 2 ? awkward.unicode : awkward.markup,
+      kind: 'Server',
+      startNs: 1_764_000_000_000_000_000n + BigInt(i),
+      endNs: 1_764_000_000_000_000_000n + BigInt(i) + 1_500n,
+      statusCode: 'Error',
+      statusMessage: awkward.long,
+      attributes: i % 3 === 0 ? {} : { ...awkward, [`key-${awkward.unicode}`]: String(i) },
+      resource: { 'service.name': `svc-${i % 2}` },
+      scopeName: 'scope',
+      scopeVersion: '1',
+      events: i % 2 ? [{ timeNs: 5n, name: 'e1', attributes: { a: awkward.unicode } }, { timeNs: 6n, name: 'e2', attributes: {} }] : [],
+      links: i % 2 ? [] : [{ traceId: 'f'.repeat(32), spanId: 'e'.repeat(16), traceState: 'k=v', attributes: { link: awkward.exactly128 } }],
+      ...overrides,
+    },
+    layer: 'sidecar',
+    identity: { subject: awkward.unicode, issuer: 'iss', groups: i % 2 ? ['g1', awkward.unicode] : [], keyId: 'kid', mappingVersion: '' },
+    decision: { decision: 'deny', reason: 'rbac', policy: awkward.exactly127, evidence: 'span', dryRunResult: '', dryRunPolicy: '' },
+    join: { role: '', rayId: '', requestId: '' },
+    httpStatus: 403,
+  };
+}
+
+it('Native blocks hold every value exactly, across unicode, long strings, empty maps and nested columns', async () => {
+  const spans = Array.from({ length: 7 }, (_, i) => span(i));
+  // Two blocks in one insert, as the writer sends the rows of several requests.
+  const first = spanBlock();
+  const second = spanBlock();
+  spans.forEach((s, i) => (i < 3 ? first : second).add(s));
+  await store.insertRows('otel_traces', spanColumns, Buffer.concat([first.encode(), second.encode()]), 'Native');
+
+  const result = await store.client.query({
+    query: `SELECT SpanId, SpanName, StatusMessage, SpanAttributes, ResourceAttributes, toString(toUnixTimestamp64Nano(Timestamp)) AS start, toString(Duration) AS duration,
+              Events.Name AS eventNames, Events.Attributes AS eventAttributes, arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Events.Timestamp) AS eventTimes,
+              Links.TraceId AS linkTraces, Links.Attributes AS linkAttributes, Subject, Groups, DecisionPolicy, HttpStatus, Layer
+            FROM otel_traces ORDER BY SpanId`,
+    format: 'JSONEachRow',
+  });
+  const rows = await result.json<Record<string, unknown>>();
+  expect(rows).toHaveLength(spans.length);
+  for (const [i, row] of rows.entries()) {
+    const s = spans[i]!;
+    expect(row).toEqual({
+      SpanId: s.span.spanId,
+      SpanName: s.span.name,
+      StatusMessage: awkward.long,
+      SpanAttributes: s.span.attributes,
+      ResourceAttributes: s.span.resource,
+      start: s.span.startNs.toString(),
+      duration: '1500',
+      eventNames: s.span.events.map((e) => e.name),
+      eventAttributes: s.span.events.map((e) => e.attributes),
+      eventTimes: s.span.events.map((e) => e.timeNs.toString()),
+      linkTraces: s.span.links.map((l) => l.traceId),
+      linkAttributes: s.span.links.map((l) => l.attributes),
+      Subject: awkward.unicode,
+      Groups: s.identity.groups,
+      DecisionPolicy: awkward.exactly127,
+      HttpStatus: 403,
+      Layer: 'sidecar',
+    });
+  }
+});
+
+it('the columns replay needs are read back from the blocks the encoder wrote', () => {
+  const block = spanBlock();
+  for (let i = 0; i < 4; i++) block.add(span(i));
+  const body = Buffer.concat([block.encode(), block.encode()]);
+  const read = readColumns(body, ['TraceId', 'SpanId', 'Timestamp']);
+  const expected = Array.from({ length: 4 }, (_, i) => span(i).span);
+  expect(read.TraceId).toEqual([...expected, ...expected].map((s) => s.traceId));
+  expect(read.SpanId).toEqual([...expected, ...expected].map((s) => s.spanId));
+  expect(read.Timestamp).toEqual([...expected, ...expected].map((s) => s.startNs));
+  expect(() => readColumns(body.subarray(0, body.length - 3), ['TraceId'])).toThrow(/ends early/);
+});
+
+it('a span whose end is before its start is stored with duration 0 instead of failing the insert', async () => {
+  const block = spanBlock();
+  block.add(span(100, { startNs: 2_000n, endNs: 1_000n }));
+  await store.insertRows('otel_traces', spanColumns, block.encode(), 'Native');
+  const result = await store.client.query({ query: `SELECT toString(Duration) AS d FROM otel_traces WHERE SpanId = '${span(100).span.spanId}'`, format: 'JSONEachRow' });
+  expect(await result.json()).toEqual([{ d: '0' }]);
+});
