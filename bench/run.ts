@@ -16,6 +16,8 @@ import { schemaTarget } from '../collector/src/config/schema-target.ts';
 import { migrate } from '../collector/src/store/migrate.ts';
 import { openStore, type Store } from '../collector/src/store/open.ts';
 import { generateTraffic } from '../test/generator/traffic.ts';
+import { spawnCollector, type CollectorProcess } from './collector.ts';
+import { consoleBenchmarks } from './console.ts';
 import { buildPayloads, decode, endpoint, formats, toRows } from './payloads.ts';
 import { loadQueryData, queryBenchmarks, storageCost } from './queries.ts';
 import { storageLimits, type StorageLimits } from './storage-limit.ts';
@@ -64,56 +66,6 @@ export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-// ---- the collector under test, in its own process ----
-
-interface CollectorProcess {
-  ports: { otlpHttp: number; zipkin: number };
-  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
-  /** Makes every insert fail, as an unreachable ClickHouse would, or ends that. */
-  storeDown(down: boolean): Promise<void>;
-  /** Resolves once everything the collector acknowledged is stored. */
-  caughtUp(): Promise<void>;
-  stop(): Promise<{ peakRssBytes: number; cpu: { user: number; system: number } }>;
-}
-
-async function spawnCollector(dataDir: string, env: Record<string, string> = {}): Promise<CollectorProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(benchDir, 'collector-process.ts'), dataDir], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  const waiting = new Map<number, (message: Record<string, unknown>) => void>();
-  let onFirst: ((message: Record<string, unknown>) => void) | undefined;
-  let onLast: ((message: Record<string, unknown>) => void) | undefined;
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    const message = JSON.parse(line) as Record<string, unknown>;
-    if ('ports' in message) onFirst?.(message);
-    else if ('peakRssBytes' in message) onLast?.(message);
-    else waiting.get(message.id as number)?.(message);
-  });
-  const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`the collector process exited (${code})`))));
-  const first = await Promise.race([new Promise<Record<string, unknown>>((resolve) => (onFirst = resolve)), exited]);
-  let nextId = 0;
-  const ask = <T>(request: Record<string, unknown>) => {
-    const id = nextId++;
-    return new Promise<T[]>((resolve, reject) => {
-      waiting.set(id, (message) => {
-        waiting.delete(id);
-        if (message.error) reject(new Error(String(message.error)));
-        else resolve(message.rows as T[]);
-      });
-      child.stdin!.write(`${JSON.stringify({ id, ...request })}\n`);
-    });
-  };
-  return {
-    ports: first.ports as CollectorProcess['ports'],
-    query: <T>(sql: string) => ask<T>({ sql }),
-    storeDown: async (down) => void (await ask({ storeDown: down })),
-    caughtUp: async () => void (await ask({ caughtUp: true })),
-    async stop() {
-      const last = new Promise<Record<string, unknown>>((resolve) => (onLast = resolve));
-      child.stdin!.end();
-      return (await last) as unknown as Awaited<ReturnType<CollectorProcess['stop']>>;
-    },
-  };
 }
 
 interface LoadResult {
@@ -418,6 +370,7 @@ try {
   await store.close();
 
   await workerBenchmarks(work, size.workerRequests, record, progress);
+  await consoleBenchmarks(work, record, progress);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -7,6 +7,7 @@ import { isMigrated } from '../store/migrate.ts';
 import type { Store } from '../store/open.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { createApiGuard, readAccessSettings } from './access.ts';
+import { consoleRoutes } from './console.ts';
 import type { RouteContext } from './context.ts';
 import { errorBody, installErrorHandling } from './errors.ts';
 import { collectRoutes, openApiDocument } from './openapi.ts';
@@ -58,6 +59,7 @@ export async function apiServer(options: ApiOptions): Promise<FastifyInstance> {
     return reply.code(ready ? 200 : 503).send(body);
   });
   app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4').send(options.metrics.render()));
+  await app.register(consoleRoutes);
 
   const guard = createApiGuard(readAccessSettings(options.config), options.authenticate);
   const routes = collectRoutes(app, prefix);
