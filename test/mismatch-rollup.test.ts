@@ -14,7 +14,7 @@ let collector: TestCollector;
 let late: Batch[];
 const startMs = Date.now() - 20 * 60_000;
 const window = { fromNs: (BigInt(startMs - 10 * 60_000) * 1_000_000n).toString(), toNs: (BigInt(Date.now() + 30 * 60_000) * 1_000_000n).toString() };
-const fields = 'kind, traceId, meshTraceId, subject, edgeDecision, edgeReason, meshDecision, meshReason, meshPolicy, edgeService, meshService, keyId';
+const fields = 'kind, traceId, meshTraceId, subject, edgeDecision, edgeReason, meshDecision, meshReason, meshPolicy, edgeService, meshService, keyId, meshEvidence, meshSpanId, meshEntryService';
 
 beforeAll(async () => {
   collector = await startTestCollector({ SEAM_ROLLUP_INTERVAL_SECONDS: '1', SEAM_ROLLUP_GRACE_SECONDS: '1' });
@@ -50,6 +50,9 @@ const flatten = (m: MismatchRecord) => ({
   meshReason: m.mesh?.reason ?? '',
   meshPolicy: m.mesh?.policy ?? '',
   meshService: m.mesh?.service ?? '',
+  meshEvidence: m.mesh?.evidence ?? '',
+  meshSpanId: m.mesh?.spanId ?? '',
+  meshEntryService: m.meshEntry?.service ?? '',
 });
 
 /** Every mismatch of the window, paged through the API's list. */
@@ -81,7 +84,8 @@ const stored = async () =>
     await collector.query<Record<string, unknown>>(
       `SELECT Kind AS kind, TraceId AS traceId, MeshTraceId AS meshTraceId, Subject AS subject, EdgeDecision AS edgeDecision,
               EdgeReason AS edgeReason, MeshDecision AS meshDecision, MeshReason AS meshReason, MeshPolicy AS meshPolicy,
-              EdgeService AS edgeService, MeshService AS meshService, KeyId AS keyId
+              EdgeService AS edgeService, MeshService AS meshService, KeyId AS keyId, MeshEvidence AS meshEvidence,
+              MeshSpanId AS meshSpanId, MeshEntryService AS meshEntryService
        FROM seam_mismatch_rollup
        WHERE (Minute, Generation) IN (SELECT Minute, Generation FROM seam_mismatch_minute_states_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64}) WHERE Settled)`,
       window,

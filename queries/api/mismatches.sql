@@ -8,7 +8,8 @@ WHERE ts BETWEEN fromUnixTimestamp64Nano({fromNs:Int64}) AND fromUnixTimestamp64
     AND has({minutes:Array(UInt32)}, toUnixTimestamp(toStartOfMinute(ts)))
     AND ({kind:String} = '' OR kind = {kind:String})
     AND ({scoped:UInt8} = 0
-         OR hasAny({scope:Array(String)}, [edgeService, splitByChar('.', edgeService)[-1], meshService, splitByChar('.', meshService)[-1]]))
+         OR hasAny({scope:Array(String)}, [edgeService, splitByChar('.', edgeService)[-1], meshService, splitByChar('.', meshService)[-1],
+                                         meshEntryService, splitByChar('.', meshEntryService)[-1]]))
     AND ({hasCursor:UInt8} = 0
          OR (ts, traceId, tieBreak) < (fromUnixTimestamp64Nano({cursorNs:Int64}), {cursorK1:String}, {cursorK2:String}))
 ORDER BY ts DESC, traceId DESC, tieBreak DESC

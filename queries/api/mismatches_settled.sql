@@ -6,11 +6,12 @@ FROM
 (
     SELECT Kind AS kind, Timestamp AS ts, TraceId AS traceId, MeshTraceId AS meshTraceId, Subject AS subject,
            EdgeDecision AS edgeDecision, EdgeReason AS edgeReason, MeshDecision AS meshDecision, MeshReason AS meshReason,
-           MeshPolicy AS meshPolicy, EdgeService AS edgeService, MeshService AS meshService, KeyId AS keyId
+           MeshPolicy AS meshPolicy, EdgeService AS edgeService, MeshService AS meshService, KeyId AS keyId,
+           MeshEvidence AS meshEvidence, MeshSpanId AS meshSpanId, MeshEntryService AS meshEntryService
     FROM
     (
         SELECT Kind, Timestamp, TraceId, MeshTraceId, Subject, EdgeDecision, EdgeReason, MeshDecision, MeshReason,
-               MeshPolicy, EdgeService, MeshService, KeyId
+               MeshPolicy, EdgeService, MeshService, KeyId, MeshEvidence, MeshSpanId, MeshEntryService
         FROM seam_mismatch_rollup
         WHERE Minute BETWEEN toStartOfMinute(fromUnixTimestamp64Nano({fromNs:Int64})) AND fromUnixTimestamp64Nano({toNs:Int64})
           AND (Minute, Generation) IN (SELECT arrayJoin(arrayZip(arrayMap(m -> toDateTime(m), {minutes:Array(UInt32)}), arrayMap(g -> toUInt64(g), {generations:Array(String)}))))
@@ -21,7 +22,8 @@ FROM
 WHERE ts BETWEEN fromUnixTimestamp64Nano({fromNs:Int64}) AND fromUnixTimestamp64Nano({toNs:Int64})
     AND ({kind:String} = '' OR kind = {kind:String})
     AND ({scoped:UInt8} = 0
-         OR hasAny({scope:Array(String)}, [edgeService, splitByChar('.', edgeService)[-1], meshService, splitByChar('.', meshService)[-1]]))
+         OR hasAny({scope:Array(String)}, [edgeService, splitByChar('.', edgeService)[-1], meshService, splitByChar('.', meshService)[-1],
+                                         meshEntryService, splitByChar('.', meshEntryService)[-1]]))
     AND ({hasCursor:UInt8} = 0
          OR (ts, traceId, tieBreak) < (fromUnixTimestamp64Nano({cursorNs:Int64}), {cursorK1:String}, {cursorK2:String}))
 ORDER BY ts DESC, traceId DESC, tieBreak DESC

@@ -4,7 +4,8 @@ export interface AbstractSpan {
   spanId: string;
   parentId: string;
   name: string;
-  kind: 'Server' | 'Client' | 'Internal';
+  /** Unspecified: kind 0 in OTLP, no kind in Zipkin (Workers' built-in tracing leaves it open). */
+  kind: 'Server' | 'Client' | 'Internal' | 'Unspecified';
   service: string;
   startNs: bigint;
   durationNs: bigint;
@@ -14,7 +15,7 @@ export interface AbstractSpan {
   error?: boolean;
 }
 
-const kindNumber = { Internal: 1, Server: 2, Client: 3 } as const;
+const kindNumber = { Unspecified: 0, Internal: 1, Server: 2, Client: 3 } as const;
 
 function value(v: string | string[]): Record<string, unknown> {
   return Array.isArray(v) ? { arrayValue: { values: v.map((s) => ({ stringValue: s })) } } : { stringValue: v };
@@ -60,7 +61,7 @@ export function toZipkinJson(spans: AbstractSpan[]): string {
       traceId: s.traceId,
       id: s.spanId,
       ...(s.parentId ? { parentId: s.parentId } : {}),
-      ...(s.kind === 'Internal' ? {} : { kind: s.kind === 'Server' ? 'SERVER' : 'CLIENT' }),
+      ...(s.kind === 'Internal' || s.kind === 'Unspecified' ? {} : { kind: s.kind === 'Server' ? 'SERVER' : 'CLIENT' }),
       name: s.name,
       timestamp: Number(s.startNs / 1000n),
       duration: Number(s.durationNs / 1000n),

@@ -4,10 +4,22 @@ import { Random } from './random.ts';
 
 /**
  * Deterministic mixed traffic between a Cloudflare Worker and an Istio mesh, with the correlation a
- * correct Seam must find. Edge spans are shaped as the worker exporter and Workers' built-in tracing
- * emit them; mesh spans as Istio's Envoy sends them over OTLP (W3C) and Zipkin (B3), for Istio ≤1.27
- * (one CLIENT gateway span) and ≥1.28 (SERVER + `router … egress` CLIENT), with and without access logs.
+ * correct Seam must find. Edge spans are shaped as each edge producer emits them (`Producer`); mesh
+ * spans as Istio's Envoy sends them over OTLP (W3C) and Zipkin (B3), for Istio ≤1.27 (one CLIENT
+ * gateway span) and ≥1.28 (SERVER + `router … egress` CLIENT), with and without access logs. A quarter
+ * of the edge requests reach the collector in two exports, SERVER span and subrequests apart, either
+ * one late.
  */
+/**
+ * Who wrote the edge spans. `seam_exporter`: Seam's worker exporter (subject also on the CLIENT span).
+ * `otel_cf_workers`: `@microlabs/otel-cf-workers`, the handler setting the conventions' attributes on
+ * its SERVER span; every `fetch` is a CLIENT span without `seam.request_id`, one of them to a non-mesh
+ * API first. `workers_builtin`: Cloudflare's built-in tracing, never propagating, kind unspecified,
+ * `cloudflare.*` and `faas.*` attributes. `server_only`: a team's own spans that follow DESIGN.md's
+ * conventions to the letter: identity and decision only on the SERVER span.
+ */
+export type Producer = 'seam_exporter' | 'otel_cf_workers' | 'workers_builtin' | 'server_only';
+export const producers: Producer[] = ['seam_exporter', 'otel_cf_workers', 'workers_builtin', 'server_only'];
 export type LinkMethod = 'trace_id' | 'cf_ray' | 'request_id' | 'identity_time';
 export type MismatchKind = 'edge_allow_mesh_deny' | 'edge_deny_mesh_reached' | 'mesh_without_edge' | 'identity_mismatch' | 'broken_propagation' | 'stale_key';
 export const linkMethods: LinkMethod[] = ['trace_id', 'cf_ray', 'request_id', 'identity_time'];
@@ -29,6 +41,8 @@ export interface Truth {
   decisions: Map<string, { decision: 'allow' | 'deny'; reason: string; policy?: string; dryRun?: 'deny' }>;
   /** Decision points where the app, not the mesh, answered 403. */
   appForbidden: Set<string>;
+  /** Edge trace → the producer of its spans. */
+  producers: Map<string, Producer>;
   edgeRequests: number;
   meshRequests: number;
   ambiguousPairs: number;
@@ -44,18 +58,27 @@ export interface TrafficOptions {
 }
 
 type MeshOutcome = 'allow' | 'gateway_rbac' | 'gateway_authn' | 'ext_authz' | 'sidecar_rbac' | 'app_403' | 'dry_run';
-type Scenario = 'propagated' | 'builtin_ray' | 'request_id' | 'identity' | 'ambiguous' | 'bypass' | 'edge_denied' | 'internal';
+type Scenario = 'propagated' | 'ray' | 'request_id' | 'identity' | 'ambiguous' | 'bypass' | 'edge_denied' | 'internal';
 
 const scenarioWeights: [Scenario, number][] = [
-  ['propagated', 34],
-  ['builtin_ray', 14],
-  ['request_id', 12],
-  ['identity', 12],
+  ['propagated', 32],
+  ['ray', 14],
+  ['request_id', 10],
+  ['identity', 16],
   ['ambiguous', 3],
   ['bypass', 8],
   ['edge_denied', 10],
   ['internal', 7],
 ];
+// Which producers can give each link: only a propagating producer shares the trace id, only one that
+// sets `seam.request_id` the request id.
+const producerWeights: Record<'propagated' | 'ray' | 'request_id' | 'identity' | 'any', [Producer, number][]> = {
+  propagated: [['seam_exporter', 2], ['otel_cf_workers', 1], ['server_only', 1]],
+  ray: [['workers_builtin', 3], ['seam_exporter', 1], ['otel_cf_workers', 1], ['server_only', 1]],
+  request_id: [['seam_exporter', 1], ['server_only', 1]],
+  identity: [['seam_exporter', 1], ['otel_cf_workers', 1], ['workers_builtin', 1], ['server_only', 1]],
+  any: [['seam_exporter', 1], ['otel_cf_workers', 1], ['workers_builtin', 1], ['server_only', 1]],
+};
 const outcomeWeights: [MeshOutcome, number][] = [
   ['allow', 58],
   ['gateway_rbac', 7],
@@ -68,35 +91,47 @@ const outcomeWeights: [MeshOutcome, number][] = [
 const ms = 1_000_000n;
 const gatewayService = 'istio-ingressgateway.istio-system';
 const workerResource = { 'cloud.provider': 'cloudflare', 'cloud.platform': 'cloudflare.workers' };
+// As otel-cf-workers 0.9 names its resource, spans and attributes (old HTTP semantic conventions).
+const otelCfWorkersResource = { ...workerResource, 'cloud.region': 'earth', 'faas.max_memory': '128', 'telemetry.sdk.name': '@microlabs/otel-workers-sdk', 'telemetry.sdk.language': 'JavaScript' };
+const builtinResource = { 'cloudflare.script_name': 'edge-gateway' };
+const meshUrl = 'https://mesh.example.com/api/v1/products/0/reviews';
 const envoyResource = { 'telemetry.sdk.name': 'envoy', 'telemetry.sdk.language': 'cpp' };
 const keyRotationMs = 24 * 3600 * 1000;
 
 export function generateTraffic(options: TrafficOptions): { batches: Batch[]; truth: Truth } {
   const rng = new Random(options.seed);
-  const truth: Truth = { links: new Map(), mismatches: new Set(), decisions: new Map(), appForbidden: new Set(), edgeRequests: 0, meshRequests: 0, ambiguousPairs: 0 };
-  const edgeSpans: AbstractSpan[][] = [];
+  const truth: Truth = { links: new Map(), mismatches: new Set(), decisions: new Map(), appForbidden: new Set(), producers: new Map(), edgeRequests: 0, meshRequests: 0, ambiguousPairs: 0 };
+  const edgeParts: { spans: AbstractSpan[]; late: boolean }[] = [];
   const meshSpans: { spans: AbstractSpan[]; zipkin: boolean }[] = [];
   const logs: Parameters<typeof toAccessLogJson>[0][] = [];
   const keys = { old: { kid: 'edge-2026-old', firstMs: options.startMs - 30 * 3600 * 1000 }, current: { kid: 'edge-2026-new', firstMs: options.startMs } };
 
-  const edge = (traceId: string, startMs: number, subject: string, decision: 'allow' | 'deny', reason: string, kid: string, ray: string, requestId: string | null, builtin: boolean) => {
+  /**
+   * One edge request as `producer` records it: its SERVER (or built-in root) span and, when it calls the
+   * mesh (`requestId` not null; '' when the producer sets none), its subrequest spans.
+   */
+  const edge = (producer: Producer, traceId: string, startMs: number, subject: string, decision: 'allow' | 'deny', reason: string, kid: string, ray: string, requestId: string | null) => {
+    const builtin = producer === 'workers_builtin';
     const serverId = rng.hex(16);
     const start = BigInt(startMs) * ms;
+    const resource = builtin ? builtinResource : producer === 'otel_cf_workers' ? otelCfWorkersResource : workerResource;
     const server: AbstractSpan = {
       traceId,
       spanId: serverId,
       parentId: '',
-      name: builtin ? 'fetch' : 'GET /api/v1/products',
-      // Cloudflare does not document the kind of its built-in root span: both must work.
-      kind: builtin && rng.chance(0.5) ? 'Internal' : 'Server',
+      name: builtin ? 'fetch' : producer === 'otel_cf_workers' ? 'fetchHandler' : 'GET /api/v1/products',
+      // Cloudflare does not document the kind of its built-in root span: each must work.
+      kind: builtin ? rng.pick(['Unspecified', 'Internal', 'Server'] as const) : 'Server',
       service: 'edge-gateway',
       startNs: start,
       durationNs: 30n * ms,
-      resource: builtin ? { 'cloudflare.script_name': 'edge-gateway' } : workerResource,
+      resource,
       attributes: {
-        'http.request.method': 'GET',
-        'url.path': '/api/v1/products/0/reviews',
-        ...(builtin ? { 'cloudflare.ray_id': ray, 'faas.trigger': 'http', 'cloudflare.colo': 'FRA' } : { 'cloudflare.ray_id': `${ray}-FRA` }),
+        ...(builtin
+          ? { 'http.request.method': 'GET', 'url.full': 'https://shop.example.com/api/v1/products/0/reviews', 'cloudflare.ray_id': ray, 'faas.trigger': 'http', 'cloudflare.colo': 'FRA' }
+          : producer === 'otel_cf_workers'
+            ? { 'http.method': 'GET', 'http.url': 'https://shop.example.com/api/v1/products/0/reviews', 'faas.trigger': 'http', 'faas.coldstart': 'false', 'cloudflare.ray_id': ray }
+            : { 'http.request.method': 'GET', 'url.path': '/api/v1/products/0/reviews', 'cloudflare.ray_id': `${ray}-FRA` }),
         'enduser.id': subject,
         'seam.auth.issuer': 'https://auth.example.com/',
         'seam.auth.kid': kid,
@@ -108,25 +143,41 @@ export function generateTraffic(options: TrafficOptions): { batches: Batch[]; tr
       },
     };
     truth.decisions.set(`${traceId}|${serverId}`, { decision, reason });
+    truth.producers.set(traceId, producer);
     truth.edgeRequests++;
-    const spans = [server];
+    const fetchSpan = (offsetMs: bigint, url: string, attributes: Record<string, string>): AbstractSpan => ({
+      traceId,
+      spanId: rng.hex(16),
+      parentId: serverId,
+      name: builtin ? 'fetch' : producer === 'otel_cf_workers' ? `fetch: ${new URL(url).host}` : 'fetch GET',
+      kind: builtin ? 'Unspecified' : 'Client',
+      service: 'edge-gateway',
+      startNs: start + offsetMs * ms,
+      durationNs: 20n * ms,
+      resource,
+      attributes: producer === 'otel_cf_workers' ? { 'http.method': 'GET', 'http.url': url, ...attributes } : { 'http.request.method': 'GET', 'url.full': url, ...attributes },
+    });
+    const subrequests: AbstractSpan[] = [];
     let client: AbstractSpan | undefined;
     if (requestId !== null) {
-      client = {
-        traceId,
-        spanId: rng.hex(16),
-        parentId: serverId,
-        name: 'fetch GET',
-        kind: 'Client',
-        service: 'edge-gateway',
-        startNs: start + 2n * ms,
-        durationNs: 20n * ms,
-        resource: server.resource,
-        attributes: builtin ? { 'url.full': 'https://mesh.example.com/api/v1/products/0/reviews' } : { 'seam.request_id': requestId, 'enduser.id': subject, 'http.request.method': 'GET' },
-      };
-      spans.push(client);
+      // otel-cf-workers instruments every fetch: the Worker looks the caller up elsewhere first.
+      if (producer === 'otel_cf_workers') subrequests.push(fetchSpan(1n, 'https://profiles.example.net/v1/me', {}));
+      const own: Record<string, string> = {
+        seam_exporter: { 'seam.request_id': requestId, 'enduser.id': subject },
+        server_only: { 'seam.request_id': requestId },
+        otel_cf_workers: {},
+        workers_builtin: {},
+      }[producer];
+      client = fetchSpan(2n, meshUrl, own);
+      subrequests.push(client);
     }
-    edgeSpans.push(spans);
+    if (subrequests.length > 0 && rng.chance(0.25)) {
+      // Two exports, either of them late: correlation must not depend on the spans arriving together.
+      const serverLate = rng.chance(0.5);
+      edgeParts.push({ spans: [server], late: serverLate }, { spans: subrequests, late: !serverLate });
+    } else {
+      edgeParts.push({ spans: [server, ...subrequests], late: false });
+    }
     if (kid === keys.old.kid && startMs - keys.old.firstMs > keyRotationMs) truth.mismatches.add(`stale_key|${traceId}|`);
     return { serverId, clientId: client?.spanId ?? '' };
   };
@@ -233,7 +284,7 @@ export function generateTraffic(options: TrafficOptions): { batches: Batch[]; tr
   };
 
   // The first uses of each signing key, so key age is defined by the traffic itself.
-  for (const key of [keys.old, keys.current]) edge(rng.hex(32), key.firstMs, `auth0|seed-${key.kid}`, 'deny', 'route_policy', key.kid, rng.hex(16), null, false);
+  for (const key of [keys.old, keys.current]) edge('seam_exporter', rng.hex(32), key.firstMs, `auth0|seed-${key.kid}`, 'deny', 'route_policy', key.kid, rng.hex(16), null);
 
   const weighted = <T>(table: [T, number][]): T => {
     let roll = rng.int(table.reduce((sum, [, w]) => sum + w, 0));
@@ -253,25 +304,25 @@ export function generateTraffic(options: TrafficOptions): { batches: Batch[]; tr
     const edgeTrace = rng.hex(32);
     switch (scenario) {
       case 'propagated':
-      case 'builtin_ray':
+      case 'ray':
       case 'request_id': {
         const failOpen = rng.chance(0.06);
         const edgeDecision = failOpen ? 'deny' : 'allow';
-        const builtin = scenario === 'builtin_ray';
+        const producer = weighted(producerWeights[scenario]);
         const requestId = rng.uuid();
-        const ids = edge(edgeTrace, t, subject, edgeDecision, failOpen ? 'jwt_expired' : '', kid, ray, builtin ? '' : requestId, builtin);
+        const ids = edge(producer, edgeTrace, t, subject, edgeDecision, failOpen ? 'jwt_expired' : '', kid, ray, requestId);
         const outcome = weighted(outcomeWeights);
         const meshSubject = rng.chance(0.06) ? `auth0|other-${i}` : subject;
         const meshTrace = scenario === 'propagated' ? edgeTrace : rng.hex(32);
         const zipkin = rng.chance(0.4);
         const { meshDenied } = mesh(meshTrace, scenario === 'propagated' ? ids.clientId : '', t + 3 + skew, outcome, meshSubject, scenario === 'request_id' ? '' : ray, scenario === 'request_id' ? requestId : rng.uuid(), istio, zipkin, accessLog);
-        link(edgeTrace, meshTrace, scenario === 'propagated' ? 'trace_id' : scenario === 'builtin_ray' ? 'cf_ray' : 'request_id');
+        link(edgeTrace, meshTrace, scenario === 'propagated' ? 'trace_id' : scenario === 'ray' ? 'cf_ray' : 'request_id');
         pairMismatches(edgeTrace, meshTrace, edgeDecision, meshDenied, subject, outcome === 'gateway_authn' ? '' : meshSubject);
         break;
       }
       case 'identity': {
-        const ids = edge(edgeTrace, t, subject, 'allow', '', kid, ray, rng.uuid(), false);
-        void ids;
+        // Neither trace context, ray id nor request id reaches the mesh: only the subject and the time.
+        edge(weighted(producerWeights.identity), edgeTrace, t, subject, 'allow', '', kid, ray, rng.uuid());
         const outcome = weighted(outcomeWeights.filter(([o]) => o !== 'gateway_authn'));
         const meshTrace = rng.hex(32);
         const { meshDenied } = mesh(meshTrace, '', t + 3 + skew, outcome, subject, '', rng.uuid(), istio, rng.chance(0.4), accessLog);
@@ -284,7 +335,7 @@ export function generateTraffic(options: TrafficOptions): { batches: Batch[]; tr
         const shared = `auth0|shared-${i}`;
         truth.ambiguousPairs++;
         for (const offset of [0, 300]) {
-          edge(rng.hex(32), t + offset, shared, 'allow', '', kid === keys.old.kid ? keys.current.kid : kid, rng.hex(16), rng.uuid(), false);
+          edge(weighted(producerWeights.any), rng.hex(32), t + offset, shared, 'allow', '', kid === keys.old.kid ? keys.current.kid : kid, rng.hex(16), rng.uuid());
           const meshTrace = rng.hex(32);
           mesh(meshTrace, '', t + offset + 3 + skew, 'allow', shared, '', rng.uuid(), istio, false, false);
           truth.mismatches.add(`mesh_without_edge|${meshTrace}|${meshTrace}`);
@@ -298,7 +349,7 @@ export function generateTraffic(options: TrafficOptions): { batches: Batch[]; tr
         break;
       }
       case 'edge_denied':
-        edge(edgeTrace, t, subject, 'deny', rng.pick(['jwt_missing', 'jwt_invalid', 'jwt_expired', 'route_policy']), kid, ray, null, false);
+        edge(weighted(producerWeights.any), edgeTrace, t, subject, 'deny', rng.pick(['jwt_missing', 'jwt_invalid', 'jwt_expired', 'route_policy']), kid, ray, null);
         break;
       case 'internal': {
         // Sidecar-to-sidecar traffic inside the mesh: no gateway, so no mesh entry and nothing to link.
@@ -322,19 +373,20 @@ export function generateTraffic(options: TrafficOptions): { batches: Batch[]; tr
     }
   }
 
-  return { batches: batch(rng, edgeSpans, meshSpans, logs, options.perBatch ?? 40), truth };
+  return { batches: batch(rng, edgeParts, meshSpans, logs, options.perBatch ?? 40), truth };
 }
 
 function batch(
   rng: Random,
-  edgeSpans: AbstractSpan[][],
+  edgeParts: { spans: AbstractSpan[]; late: boolean }[],
   meshSpans: { spans: AbstractSpan[]; zipkin: boolean }[],
   logs: Parameters<typeof toAccessLogJson>[0][],
   perBatch: number,
 ): Batch[] {
   const batches: Batch[] = [];
-  for (let i = 0; i < edgeSpans.length; i += perBatch) {
-    batches.push({ receiver: 'otlp-json', body: toOtlpJson(edgeSpans.slice(i, i + perBatch).flat()), late: false });
+  for (const late of [false, true]) {
+    const parts = edgeParts.filter((part) => part.late === late).map((part) => part.spans);
+    for (let i = 0; i < parts.length; i += perBatch) batches.push({ receiver: 'otlp-json', body: toOtlpJson(parts.slice(i, i + perBatch).flat()), late });
   }
   const zipkin = meshSpans.filter((m) => m.zipkin).map((m) => m.spans);
   const otlp = meshSpans.filter((m) => !m.zipkin).map((m) => m.spans);

@@ -60,9 +60,16 @@ const sideSchema = {
   properties: { decision: str, reason: str, policy: str, service: str },
 } as const;
 
+const meshSideSchema = {
+  type: ['object', 'null'],
+  description: 'the mesh workload whose decision the mismatch is about: for a deny, the deepest proxy that refused the request itself',
+  required: [...sideSchema.required, 'evidence', 'spanId'],
+  properties: { ...sideSchema.properties, evidence: { type: 'string', enum: ['', 'explicit', 'access_log', 'span', 'inferred'] }, spanId: str },
+} as const;
+
 export const mismatchSchema = {
   type: 'object',
-  required: ['kind', 'timestamp', 'traceId', 'meshTraceId', 'subject', 'keyId', 'edge', 'mesh'],
+  required: ['kind', 'timestamp', 'traceId', 'meshTraceId', 'subject', 'keyId', 'edge', 'mesh', 'meshEntry'],
   properties: {
     kind: { type: 'string', enum: [...mismatchKinds] },
     timestamp: time,
@@ -71,7 +78,8 @@ export const mismatchSchema = {
     subject: str,
     keyId: str,
     edge: sideSchema,
-    mesh: sideSchema,
+    mesh: meshSideSchema,
+    meshEntry: { type: ['object', 'null'], description: 'where the request entered the mesh', required: ['service'], properties: { service: str } },
   },
 } as const;
 

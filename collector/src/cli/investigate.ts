@@ -72,7 +72,7 @@ export function renderStory(document: TraceDocument, p: Paint): string {
     lines.push('', p.bold('mismatches'));
     for (const m of document.mismatches) {
       const edge = m.edge ? `edge ${m.edge.decision} ${m.edge.reason}`.trim() : 'no edge';
-      const mesh = m.mesh ? `mesh ${m.mesh.decision} ${[m.mesh.reason, m.mesh.policy].filter(Boolean).join(' ')}`.trim() : 'no mesh';
+      const mesh = m.mesh ? `mesh ${[m.mesh.decision, m.mesh.service && `at ${m.mesh.service}`, m.mesh.reason, m.mesh.policy].filter(Boolean).join(' ')}` : 'no mesh';
       lines.push(p.red(`! ${m.kind}: ${edge} / ${mesh}${m.subject ? ` (${m.subject})` : ''}`));
     }
   }

@@ -46,8 +46,8 @@ export async function mismatchesCommand(args: ParsedArgs): Promise<void> {
   const p = paint();
   const side = (view: MismatchRecord['edge']) => (view ? [view.decision, view.reason, view.policy].filter(Boolean).join(' ') || '-' : '-');
   await runList<'mismatches', MismatchRecord>(args, '/mismatches', 'mismatches', ['kind'], (items) => ({
-    headers: ['TIME', 'KIND', 'SUBJECT', 'EDGE', 'MESH', 'TRACE', 'MESH TRACE'],
-    rows: items.map((m) => [m.timestamp, p.red(m.kind), m.subject, side(m.edge), side(m.mesh), m.traceId, m.meshTraceId]),
+    headers: ['TIME', 'KIND', 'SUBJECT', 'EDGE', 'MESH', 'TRACE', 'MESH TRACE', 'MESH DECIDED AT'],
+    rows: items.map((m) => [m.timestamp, p.red(m.kind), m.subject, side(m.edge), side(m.mesh), m.traceId, m.meshTraceId, m.mesh?.service || '-']),
   }));
 }
 

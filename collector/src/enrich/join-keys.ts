@@ -14,20 +14,30 @@ export interface JoinKeys {
 
 /**
  * The keys that tie an edge request to the mesh request it caused when their trace ids differ:
- * the edge's SERVER span (ray id), its CLIENT span into the mesh (request id, subject and time), and
- * the mesh's entry span at the gateway (ray id and request id tags, subject).
+ * the edge's SERVER span (ray id, subject), each of its subrequests (request id when it sets one; time,
+ * and the request's subject, joined when read), and the mesh's entry span at the gateway (ray id and
+ * request id tags, subject). Any edge subrequest may be the one into the mesh: only the mesh side says.
  */
 export function readJoinKeys(span: Span, layer: Layer, options: EnrichOptions): JoinKeys {
   const a = span.attributes;
   let role: JoinRole = '';
   if (isEdgeRequest(span, layer)) role = 'edge_request';
-  else if (layer === 'edge' && span.kind === 'Client' && a['seam.request_id'] !== undefined) role = 'edge_subrequest';
+  else if (layer === 'edge' && isSubrequest(span)) role = 'edge_subrequest';
   else if (layer === 'gateway' && isMeshDecisionPoint(span, layer)) role = 'mesh_entry';
   return {
     role,
     rayId: normalizeRayId(firstOf(a, options.rayTags)),
     requestId: firstOf(a, options.requestIdTags).toLowerCase(),
   };
+}
+
+/**
+ * An outgoing call: a CLIENT span, or, from producers that leave the kind unspecified (Workers' built-in
+ * tracing), a child span that names the URL it fetched.
+ */
+function isSubrequest(span: Span): boolean {
+  if (span.kind === 'Client') return true;
+  return (span.kind === 'Unspecified' || span.kind === 'Internal') && span.parentSpanId !== '' && (span.attributes['url.full'] ?? span.attributes['http.url']) !== undefined;
 }
 
 /**

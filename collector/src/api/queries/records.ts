@@ -67,6 +67,15 @@ export interface SideView {
   service: string;
 }
 
+/**
+ * The mesh's view names the workload whose decision the mismatch is about (for a deny, the deepest
+ * proxy that refused the request itself), the evidence for it and its decision point's span.
+ */
+export interface MeshView extends SideView {
+  evidence: string;
+  spanId: string;
+}
+
 export interface MismatchRecord {
   kind: string;
   timestamp: string;
@@ -75,7 +84,9 @@ export interface MismatchRecord {
   subject: string;
   keyId: string;
   edge: SideView | null;
-  mesh: SideView | null;
+  mesh: MeshView | null;
+  /** Where the request entered the mesh (the ingress gateway), which may differ from who decided. */
+  meshEntry: { service: string } | null;
 }
 
 export interface MismatchRow {
@@ -92,6 +103,9 @@ export interface MismatchRow {
   edgeService: string;
   meshService: string;
   keyId: string;
+  meshEvidence: string;
+  meshSpanId: string;
+  meshEntryService: string;
 }
 
 export function toMismatch(row: MismatchRow): MismatchRecord {
@@ -103,6 +117,9 @@ export function toMismatch(row: MismatchRow): MismatchRecord {
     subject: row.subject,
     keyId: row.keyId,
     edge: row.edgeService || row.edgeDecision ? { decision: row.edgeDecision, reason: row.edgeReason, policy: '', service: row.edgeService } : null,
-    mesh: row.meshTraceId ? { decision: row.meshDecision, reason: row.meshReason, policy: row.meshPolicy, service: row.meshService } : null,
+    mesh: row.meshTraceId
+      ? { decision: row.meshDecision, reason: row.meshReason, policy: row.meshPolicy, service: row.meshService, evidence: row.meshEvidence, spanId: row.meshSpanId }
+      : null,
+    meshEntry: row.meshEntryService ? { service: row.meshEntryService } : null,
   };
 }
