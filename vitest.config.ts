@@ -22,6 +22,8 @@ export default defineConfig({
     projects: [
       'worker-exporter/vitest.config.ts',
       {
+        // @seam/worker-exporter from its sources, so a test never runs against a stale build of it.
+        ssr: { resolve: { conditions: ['@seam/source', 'module', 'node', 'development|production'] } },
         test: {
           name: 'collector',
           // chdb segfaults under worker threads; every file gets its own process and its own data directory.

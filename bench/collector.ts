@@ -20,7 +20,7 @@ export interface CollectorProcess {
 }
 
 export async function spawnCollector(dataDir: string, env: Record<string, string> = {}): Promise<CollectorProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(benchDir, 'collector-process.ts'), dataDir], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const child: ChildProcess = spawn(process.execPath, ['--conditions=@seam/source', '--import', 'tsx', join(benchDir, 'collector-process.ts'), dataDir], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   const waiting = new Map<number, (message: Record<string, unknown>) => void>();
   let onFirst: ((message: Record<string, unknown>) => void) | undefined;
   let onLast: ((message: Record<string, unknown>) => void) | undefined;

@@ -6,7 +6,7 @@ import { IstioOperator } from '@kubernetes-models/istio/install.istio.io/v1alpha
 import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
 import { RequestAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/RequestAuthentication';
 import { Telemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1alpha1/Telemetry';
-import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -35,7 +35,7 @@ const validators: Record<string, (doc: Manifest) => void> = {
   'v1/Namespace': (d) => new Namespace(d as never).validate(),
   'v1/ConfigMap': (d) => new ConfigMap(d as never).validate(),
   'v1/Service': (d) => new Service(d as never).validate(),
-  'apps/v1/Deployment': (d) => new Deployment(d as never).validate(),
+  'apps/v1/StatefulSet': (d) => new StatefulSet(d as never).validate(),
   'policy/v1/PodDisruptionBudget': (d) => new PodDisruptionBudget(d as never).validate(),
   'networking.k8s.io/v1/NetworkPolicy': (d) => new NetworkPolicy(d as never).validate(),
   'security.istio.io/v1/RequestAuthentication': (d) => new RequestAuthentication(d as never).validate(),
@@ -86,9 +86,9 @@ describe('deploy/ manifests', () => {
   });
 
   it('the validators reject a broken document, so the check above means something', () => {
-    const deployment = structuredClone(find('Deployment', 'seam-collector')[0]!);
-    deployment.spec.replicas = 'two';
-    expect(() => validators['apps/v1/Deployment']!(deployment)).toThrow();
+    const collector = structuredClone(find('StatefulSet', 'seam-collector')[0]!);
+    collector.spec.replicas = 'two';
+    expect(() => validators['apps/v1/StatefulSet']!(collector)).toThrow();
     const telemetry = structuredClone(find('Telemetry')[0]!);
     telemetry.spec.tracing[0].randomSamplingPercentage = 'all';
     expect(() => validators['telemetry.istio.io/v1/Telemetry']!(telemetry)).toThrow();
@@ -104,9 +104,9 @@ describe('deploy/ manifests', () => {
   });
 
   it('runs at least two probed, resourced, non-root collector replicas that a disruption budget keeps available', () => {
-    const deployment = find('Deployment', 'seam-collector')[0]!;
-    expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
-    const pod = deployment.spec.template;
+    const collector = find('StatefulSet', 'seam-collector')[0]!;
+    expect(collector.spec.replicas).toBeGreaterThanOrEqual(2);
+    const pod = collector.spec.template;
     const container = pod.spec.containers[0];
     expect(container.readinessProbe.httpGet.path).toBe('/readyz');
     expect(container.livenessProbe.httpGet.path).toBe('/healthz');
@@ -116,24 +116,37 @@ describe('deploy/ manifests', () => {
     expect(container.resources.requests.memory).toBeDefined();
     expect(pod.spec.securityContext.runAsNonRoot).toBe(true);
     const pdb = find('PodDisruptionBudget')[0]!;
-    expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
-    expect(pdb.spec.minAvailable).toBeLessThan(deployment.spec.replicas);
+    expect(pdb.spec.selector.matchLabels).toEqual(collector.spec.selector.matchLabels);
+    expect(pdb.spec.minAvailable).toBeLessThan(collector.spec.replicas);
   });
 
-  it('exposes 4317, 4318, 9411 and 8080 on container ports the Deployment declares', () => {
+  it('keeps the write-ahead log on a per-replica PersistentVolume claim, which outlives the pod', () => {
+    const collector = find('StatefulSet', 'seam-collector')[0]!;
+    const configMap = find('ConfigMap', 'seam-config')[0]!;
+    const config = loadConfig({ SEAM_DATA_DIR: (parseYaml(Object.values(configMap.data!)[0]!) as { dataDir: string }).dataDir });
+    const container = collector.spec.template.spec.containers[0];
+    const dataMount = container.volumeMounts.find((m: { mountPath: string }) => m.mountPath === config.dataDir);
+    expect(collector.spec.template.spec.volumes.map((v: { name: string }) => v.name)).not.toContain(dataMount.name);
+    const claim = collector.spec.volumeClaimTemplates.find((c: { metadata: { name: string } }) => c.metadata.name === dataMount.name);
+    expect(claim.spec.accessModes).toEqual(['ReadWriteOnce']);
+    const gib = Number(/^(\d+)Gi$/.exec(claim.spec.resources.requests.storage)![1]);
+    expect(gib * 2 ** 30).toBeGreaterThan(config.writer.spoolMaxBytes);
+  });
+
+  it('exposes 4317, 4318, 9411 and 8080 on container ports the StatefulSet declares', () => {
     const service = find('Service', 'seam-collector')[0]!;
-    const deployment = find('Deployment', 'seam-collector')[0]!;
-    const containerPorts = new Map<string, number>(deployment.spec.template.spec.containers[0].ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]));
-    expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+    const collector = find('StatefulSet', 'seam-collector')[0]!;
+    const containerPorts = new Map<string, number>(collector.spec.template.spec.containers[0].ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]));
+    expect(service.spec.selector).toEqual(collector.spec.selector.matchLabels);
     expect(service.spec.ports.map((p: { port: number }) => p.port).sort()).toEqual([4317, 4318, 8080, 9411]);
     for (const port of service.spec.ports) expect(containerPorts.get(port.targetPort)).toBe(port.port);
   });
 
   it('ships a config file the collector loads, with secrets left to the Secret', () => {
     const configMap = find('ConfigMap', 'seam-config')[0]!;
-    const deployment = find('Deployment', 'seam-collector')[0]!;
-    const container = deployment.spec.template.spec.containers[0];
-    const volume = deployment.spec.template.spec.volumes.find((v: { configMap?: { name: string } }) => v.configMap?.name === 'seam-config');
+    const collector = find('StatefulSet', 'seam-collector')[0]!;
+    const container = collector.spec.template.spec.containers[0];
+    const volume = collector.spec.template.spec.volumes.find((v: { configMap?: { name: string } }) => v.configMap?.name === 'seam-config');
     const mount = container.volumeMounts.find((m: { name: string }) => m.name === volume.name);
     const configArg = container.args[container.args.indexOf('--config') + 1];
     expect(dirname(configArg)).toBe(mount.mountPath);

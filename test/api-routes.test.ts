@@ -452,7 +452,7 @@ describe('pagination', () => {
 
 describe('seam CLI', () => {
   const seam = async (...args: string[]) =>
-    (await promisify(execFile)(process.execPath, ['--import', 'tsx', 'collector/src/cli/main.ts', ...args, '--url', collector.url('api', '')])).stdout;
+    (await promisify(execFile)(process.execPath, ['--conditions=@seam/source', '--import', 'tsx', 'collector/src/cli/main.ts', ...args, '--url', collector.url('api', '')])).stdout;
   const range = ['--from', '2026-03-12T00:00:00Z', '--to', '2026-03-15T00:00:00Z'];
 
   it('investigate finds a trace by ray id and prints the story with lanes, decisions and mismatches', async () => {

@@ -111,7 +111,7 @@ export interface ChildCollector {
  * itself), on free loopback ports, resolved once every listener has printed its port.
  */
 export async function startChild(env: Record<string, string>, args: string[] = []): Promise<ChildCollector> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'collector/src/cli/main.ts', 'start', ...args], {
+  const child = spawn(process.execPath, ['--conditions=@seam/source', '--import', 'tsx', 'collector/src/cli/main.ts', 'start', ...args], {
     cwd: repoRoot,
     env: { ...process.env, SEAM_OTLP_HTTP_PORT: '0', SEAM_OTLP_GRPC_PORT: '0', SEAM_ZIPKIN_PORT: '0', SEAM_API_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,7 +14,7 @@ export const workerdBuildOptions = {
   platform: 'neutral',
   target: 'es2022',
   // workerd is a Web runtime: take packages' browser/worker builds, never Node ones.
-  conditions: ['workerd', 'worker', 'browser', 'import'],
+  conditions: ['@seam/source', 'workerd', 'worker', 'browser', 'import'],
   mainFields: ['browser', 'module', 'main'],
   legalComments: 'none',
 };

@@ -1,4 +1,5 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { hashToken } from '../auth/bearer.ts';
 import { ConfigError } from '../config/load.ts';
 import { parseArgs, UsageError, type ParsedArgs } from './args.ts';
@@ -11,6 +12,7 @@ import { decisionsCommand, keysCommand, mismatchesCommand } from './tables.ts';
 const usage = `seam — edge ↔ mesh trace correlation
 
   seam start [--config file]            run every receiver and the query API
+  seam --version                        print the collector's version
   seam migrate [--cluster NAME] [--print]
                                         apply (or print) the ClickHouse schema
   seam token hash <token>               print the SHA-256 to put in SEAM_TOKEN_HASHES
@@ -43,9 +45,19 @@ const commands: Record<string, (args: ParsedArgs) => Promise<void>> = {
   },
 };
 
+/** The version in collector/package.json, which sits two folders up from both src/cli and dist/cli. */
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
 async function main(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
   const name = args.positional[0];
+  if (!name && args.options.has('version')) {
+    console.log(version());
+    return;
+  }
   if (!name || name === 'help' || args.options.has('help')) {
     console.log(usage);
     return;

@@ -180,7 +180,7 @@ describe('seam policy render', () => {
         `import { policyCommand } from ${JSON.stringify(join(import.meta.dirname, '../cli/policy.ts'))};\n` +
         `policyCommand(parseArgs(process.argv.slice(2))).catch((e) => { console.error('seam: ' + e.message); process.exit(e instanceof UsageError ? 2 : 1); });\n`,
     );
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '../../..') });
+    const run = (...args: string[]) => spawnSync(process.execPath, ['--conditions=@seam/source', '--import', 'tsx', cli, ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '../../..') });
 
     it('prints the policy on stdout and each stricter-than-edge note on stderr', () => {
       writeFileSync(join(dir, 'mapping.json'), JSON.stringify(mapping));

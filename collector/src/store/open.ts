@@ -3,8 +3,9 @@ import { unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
-import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
+import type { ChdbConnection } from 'chdb/connection';
 import { nativeStructure } from '../exporter/native/read-columns.ts';
+import { loadEmbeddedEngine } from './embedded-engine.ts';
 import { columnList, type RowFormat, type SkipRows } from './insert-format.ts';
 
 export interface StoreOptions {
@@ -78,6 +79,7 @@ async function openServer(options: StoreOptions): Promise<Store> {
 async function openEmbedded(dataDir: string): Promise<Store> {
   const path = resolve(dataDir, 'clickhouse');
   mkdirSync(path, { recursive: true });
+  const { createChdbConnection } = await loadEmbeddedEngine();
   let connection: ChdbConnection;
   try {
     connection = createChdbConnection({ path });
