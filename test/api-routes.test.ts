@@ -502,6 +502,7 @@ describe('OpenAPI document', () => {
       '/api/v1/keys',
       '/api/v1/links',
       '/api/v1/mismatches',
+      '/api/v1/policy/simulate',
       '/api/v1/traces',
       '/api/v1/traces/{traceId}',
     ]);

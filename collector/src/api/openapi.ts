@@ -5,6 +5,7 @@ interface RouteSchema {
   description?: string;
   params?: JsonSchema;
   querystring?: JsonSchema;
+  body?: JsonSchema;
   response?: Record<string, JsonSchema>;
 }
 
@@ -55,6 +56,7 @@ export function openApiDocument(routes: Documented[], info: { title: string; ver
       summary: route.schema.summary,
       description: route.schema.description,
       parameters,
+      ...(route.schema.body ? { requestBody: { required: true, content: { 'application/json': { schema: route.schema.body } } } } : {}),
       responses,
       security: [{ bearer: [] }],
     };

@@ -1,4 +1,4 @@
-import { decisions, layers, linkMethods, mismatchKinds } from './params.ts';
+import { decisions, layers, linkMethods, mismatchKinds, timeSchema } from './params.ts';
 
 // Response schemas: Fastify serializes with them (unlisted fields are dropped, so they stay complete)
 // and the OpenAPI document publishes them.
@@ -173,3 +173,76 @@ export function listResponses(name: string, item: object): Record<string, object
 }
 
 export const errorResponses = { 400: errorSchema, 401: errorSchema, 403: errorSchema } as const;
+
+/** `POST /policy/simulate`: the proposal and window (request) and the decisions it would flip (response). */
+export const policySimulateBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    from: timeSchema,
+    to: timeSchema,
+    routes: { type: 'object', description: 'the proposed route policy, the Worker\'s seam.route-policy/v1 document' },
+    authz: { type: 'string', minLength: 1, maxLength: 1_000_000, description: 'the complete proposed set of Istio AuthorizationPolicies, multi-document YAML or a kind: List' },
+    rootNamespace: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', default: 'istio-system', description: 'Istio\'s root namespace' },
+    assertionIssuer: { type: 'string', minLength: 1, maxLength: 512, description: 'iss of the edge\'s identity assertion, for requestPrincipals and request.auth.principal' },
+    workloads: {
+      type: 'object',
+      description: 'labels of workloads by Seam service name (<canonical service>.<namespace>), for selectors on labels spans do not record',
+      additionalProperties: { type: 'object', additionalProperties: { type: 'string' } },
+    },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100, description: 'flips and undecidable requests listed (all are counted)' },
+  },
+} as const;
+
+const flipSchema = {
+  type: 'object',
+  required: ['timestamp', 'traceId', 'spanId', 'layer', 'service', 'subject', 'groups', 'method', 'path', 'from', 'to', 'rule'],
+  properties: {
+    timestamp: time,
+    traceId,
+    spanId: str,
+    layer: str,
+    service: str,
+    subject: str,
+    groups: strings,
+    method: str,
+    path: str,
+    from: { type: 'string', enum: [...decisions] },
+    to: { type: 'string', enum: [...decisions] },
+    rule: { type: 'string', description: 'the rule that decides under the proposal: <route policy>/<rule id> or /default; ns[<ns>]-policy[<name>]-rule[<i>], none (no ALLOW rule matched) or default (no ALLOW policy applies)' },
+  },
+} as const;
+
+export const policySimulationSchema = {
+  type: 'object',
+  required: ['window', 'evaluated', 'untouched', 'flipCount', 'flips', 'byRule', 'byGroup', 'undecidableCount', 'undecidable', 'undecidableByReason'],
+  properties: {
+    window: { type: 'object', required: ['from', 'to'], properties: { from: time, to: time } },
+    evaluated: { type: 'integer', description: 'decision points the proposal governs, re-evaluated' },
+    untouched: { type: 'integer', description: 'decision points it cannot change: authentication failures, public paths, layers it does not cover' },
+    flipCount: { type: 'integer' },
+    flips: { type: 'array', items: flipSchema },
+    byRule: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['layer', 'rule', 'from', 'to', 'count', 'sampleTraceIds'],
+        properties: { layer: str, rule: str, from: str, to: str, count: { type: 'integer' }, sampleTraceIds: strings },
+      },
+    },
+    byGroup: {
+      type: 'array',
+      items: { type: 'object', required: ['group', 'allowToDeny', 'denyToAllow'], properties: { group: str, allowToDeny: { type: 'integer' }, denyToAllow: { type: 'integer' } } },
+    },
+    undecidableCount: { type: 'integer' },
+    undecidable: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['timestamp', 'traceId', 'spanId', 'layer', 'service', 'reason'],
+        properties: { timestamp: time, traceId, spanId: str, layer: str, service: str, reason: str },
+      },
+    },
+    undecidableByReason: { type: 'array', items: { type: 'object', required: ['reason', 'count'], properties: { reason: str, count: { type: 'integer' } } } },
+  },
+} as const;

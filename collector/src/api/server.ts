@@ -16,6 +16,7 @@ import { decisionCountsRoute } from './routes/decision-counts.ts';
 import { keysRoute } from './routes/keys.ts';
 import { linksRoute } from './routes/links.ts';
 import { mismatchesRoute } from './routes/mismatches.ts';
+import { policySimulateRoute } from './routes/policy-simulate.ts';
 import { timelineRoute } from './routes/timeline.ts';
 import { traceRoute } from './routes/trace.ts';
 import { tracesRoute } from './routes/traces.ts';
@@ -78,7 +79,7 @@ export async function apiServer(options: ApiOptions): Promise<FastifyInstance> {
         if (verdict.status === 401) reply.header('www-authenticate', 'Bearer realm="seam"');
         return reply.code(verdict.status).send(errorBody(verdict.status === 401 ? 'unauthenticated' : 'forbidden', verdict.message));
       });
-      for (const route of [traceRoute, tracesRoute, decisionsRoute, decisionCountsRoute, mismatchesRoute, timelineRoute, keysRoute, linksRoute]) {
+      for (const route of [traceRoute, tracesRoute, decisionsRoute, decisionCountsRoute, mismatchesRoute, timelineRoute, keysRoute, linksRoute, policySimulateRoute]) {
         await api.register(route, context);
       }
       let document: Record<string, unknown> | undefined;

@@ -18,6 +18,10 @@ const usage = `seam — edge ↔ mesh trace correlation
   seam token hash <token>               print the SHA-256 to put in SEAM_TOKEN_HASHES
   seam policy render --mapping rules.json [--routes route-policy.json] [--namespace ns] [--selector app=x]
                                         Istio AuthorizationPolicy from the Worker's claim mapping
+  seam policy simulate [--routes route-policy.json] [--authz policies.yaml] [--from T --to T] [--assertion-issuer iss] [--json]
+                                        recorded requests a proposed policy would flip (--url or SEAM_DATA_DIR)
+  seam policy check --authz policies.yaml [--mapping rules.json] [--routes route-policy.json] [--namespace ns] [--selector app=x]
+                                        drift between the edge's rules and AuthorizationPolicies (exit 1 on drift)
   seam investigate <trace-id | ray-id | request-id | subject> [--from T] [--to T] [--json]
                                         the joined edge ↔ mesh story of one request
   seam decisions [--subject S] [--layer L] [--decision allow|deny] [--reason R] [--service S]
