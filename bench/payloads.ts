@@ -1,12 +1,9 @@
 import { defaultDecodeLimits } from '../collector/src/decode/limits.ts';
-import { normalizeResourceLogs } from '../collector/src/decode/otlp-logs.ts';
 import { decodeOtlpProtobuf } from '../collector/src/decode/otlp-wire.ts';
 import { normalizeResourceSpans } from '../collector/src/decode/otlp-traces.ts';
 import { normalizeZipkin } from '../collector/src/decode/zipkin.ts';
-import { enrichLog } from '../collector/src/enrich/enrich-log.ts';
-import { enrichSpan } from '../collector/src/enrich/enrich-span.ts';
 import { defaultEnrichOptions } from '../collector/src/enrich/options.ts';
-import { logBlock, spanBlock } from '../collector/src/exporter/rows.ts';
+import { prepare, type RawRequest } from '../collector/src/ingest/prepare.ts';
 import type { Decoded, Span } from '../collector/src/model/span.ts';
 import { toOtlpJson, toZipkinJson, type AbstractSpan } from '../test/generator/encode.ts';
 import { Random } from '../test/generator/random.ts';
@@ -99,19 +96,20 @@ export interface Rows {
   rows: number;
 }
 
+const prepareOptions = { limits: defaultDecodeLimits, enrich: defaultEnrichOptions };
+
+function rowsOf(request: RawRequest): Rows {
+  const { block, rows } = prepare(request, prepareOptions);
+  return { body: Buffer.from(block.buffer, block.byteOffset, block.byteLength), rows };
+}
+
 /** decode → enrich → serialise, the collector's CPU work per request with the store left out. */
 export function toRows(format: Format, body: Buffer): Rows {
-  const block = spanBlock();
-  for (const span of decode(format, body).items) block.add(enrichSpan(span, defaultEnrichOptions));
-  return { body: block.encode(), rows: block.rows };
+  return rowsOf({ signal: 'spans', encoding: format, body });
 }
 
 /** The rows of one generator batch (spans or access logs), as the matching receiver would produce them. */
 export function generatorRows(receiver: 'otlp-json' | 'otlp-proto' | 'zipkin' | 'logs', body: string): Rows & { table: 'otel_traces' | 'otel_logs' } {
-  if (receiver === 'logs') {
-    const block = logBlock();
-    for (const log of normalizeResourceLogs(JSON.parse(body), 'json', defaultDecodeLimits, { truncated: 0 }).items) block.add(enrichLog(log, defaultEnrichOptions));
-    return { table: 'otel_logs', body: block.encode(), rows: block.rows };
-  }
+  if (receiver === 'logs') return { table: 'otel_logs', ...rowsOf({ signal: 'logs', encoding: 'otlp-json', body: Buffer.from(body) }) };
   return { table: 'otel_traces', ...toRows(receiver === 'zipkin' ? 'zipkin' : 'otlp-json', Buffer.from(body)) };
 }

@@ -1,10 +1,6 @@
-import type { AttributeStats } from './decode/attributes.ts';
-import type { Decoded, LogRecord, Span } from './model/span.ts';
-import { enrichLog } from './enrich/enrich-log.ts';
-import { enrichSpan } from './enrich/enrich-span.ts';
-import type { EnrichOptions } from './enrich/options.ts';
 import type { Writer } from './exporter/writer.ts';
-import { logBlock, spanBlock } from './exporter/rows.ts';
+import type { PreparePool } from './ingest/prepare-pool.ts';
+import type { RawRequest } from './ingest/prepare.ts';
 import { RateLimited, type RateLimiter } from './server/rate-limit.ts';
 import type { Metrics } from './telemetry/metrics.ts';
 
@@ -16,8 +12,9 @@ export interface Outcome {
 }
 
 /**
- * receiver → decode → **enrich → serialise → writer**. Every receiver hands its decoded items here and
- * answers its client only after `accept*` resolves (the rows are fsynced in the write-ahead log or, with `SEAM_ACK=store`, in ClickHouse).
+ * receiver → **decode → enrich → serialise (a prepare thread) → write-ahead log**. Every receiver hands
+ * its request body here and answers its client only after `accept` resolves: the rows are fsynced in the
+ * write-ahead log (or, with `SEAM_ACK=store`, in ClickHouse).
  */
 export class Pipeline {
   private readonly received;
@@ -27,7 +24,7 @@ export class Pipeline {
 
   constructor(
     private readonly writer: Writer,
-    private readonly enrich: EnrichOptions,
+    private readonly pool: PreparePool,
     metrics: Metrics,
     private readonly limiter: RateLimiter,
   ) {
@@ -38,26 +35,29 @@ export class Pipeline {
   }
 
   /** `client` is the rate-limit key of the sender (see `clientKey`). */
-  async acceptSpans(receiver: string, decoded: Decoded<Span>, stats: AttributeStats, client: string): Promise<Outcome> {
-    this.admit(receiver, 'spans', client, decoded);
-    const block = spanBlock();
-    for (const span of decoded.items) block.add(enrichSpan(span, this.enrich));
-    return this.accept(receiver, 'otel_traces', block.encode(), block.rows, decoded, stats);
+  async accept(receiver: string, request: RawRequest, client: string): Promise<Outcome> {
+    const { signal } = request;
+    const prepared = await this.pool.prepare(request);
+    // Charged once the request's items are counted; the decoding it cost was spent off the main thread.
+    this.admit(receiver, signal, client, prepared.rows + prepared.rejected);
+    this.received({ receiver, signal }, prepared.rows + prepared.rejected);
+    if (prepared.rejected > 0) this.rejected({ receiver, signal, reason: 'item' }, prepared.rejected);
+    if (prepared.truncated > 0) this.truncated({ receiver, signal }, prepared.truncated);
+    const block = prepared.block;
+    await this.writer.write(prepared.table, Buffer.from(block.buffer, block.byteOffset, block.byteLength), prepared.rows);
+    this.accepted({ receiver, signal }, prepared.rows);
+    return {
+      accepted: prepared.rows,
+      rejected: prepared.rejected,
+      message: prepared.rejected > 0 ? `${prepared.rejected} rejected: ${prepared.rejectReasons.join('; ')}` : '',
+    };
   }
 
-  async acceptLogs(receiver: string, decoded: Decoded<LogRecord>, stats: AttributeStats, client: string): Promise<Outcome> {
-    this.admit(receiver, 'logs', client, decoded);
-    const block = logBlock();
-    for (const log of decoded.items) block.add(enrichLog(log, this.enrich));
-    return this.accept(receiver, 'otel_logs', block.encode(), block.rows, decoded, stats);
-  }
-
-  // Before enrichment, so a client over its limit costs as little as possible.
-  private admit(receiver: string, signal: 'spans' | 'logs', client: string, decoded: Decoded<unknown>): void {
+  private admit(receiver: string, signal: 'spans' | 'logs', client: string, items: number): void {
     try {
-      this.limiter.take(client, decoded.items.length);
+      this.limiter.take(client, items);
     } catch (error) {
-      if (error instanceof RateLimited) this.rejected({ receiver, signal, reason: 'rate_limited' }, decoded.items.length + decoded.rejected);
+      if (error instanceof RateLimited) this.rejected({ receiver, signal, reason: 'rate_limited' }, items);
       throw error;
     }
   }
@@ -65,19 +65,5 @@ export class Pipeline {
   /** Counts a request refused as a whole (malformed, too large, unauthenticated). */
   refused(receiver: string, signal: 'spans' | 'logs'): void {
     this.rejected({ receiver, signal, reason: 'request' });
-  }
-
-  private async accept(receiver: string, table: 'otel_traces' | 'otel_logs', body: Buffer, rows: number, decoded: Decoded<unknown>, stats: AttributeStats): Promise<Outcome> {
-    const signal = table === 'otel_traces' ? 'spans' : 'logs';
-    this.received({ receiver, signal }, rows + decoded.rejected);
-    if (decoded.rejected > 0) this.rejected({ receiver, signal, reason: 'item' }, decoded.rejected);
-    if (stats.truncated > 0) this.truncated({ receiver, signal }, stats.truncated);
-    await this.writer.write(table, body, rows);
-    this.accepted({ receiver, signal }, rows);
-    return {
-      accepted: rows,
-      rejected: decoded.rejected,
-      message: decoded.rejected > 0 ? `${decoded.rejected} rejected: ${decoded.rejectReasons.join('; ')}` : '',
-    };
   }
 }

@@ -100,12 +100,14 @@ function validate(config: SeamConfig): void {
   }
   const nonNegative: [string, number][] = [
     ['writer.spoolAfterMs', config.writer.spoolAfterMs],
+    ['prepareThreads', config.prepareThreads],
     ['rateLimit.itemsPerSecond', config.rateLimit.itemsPerSecond],
     ['rateLimit.burstItems', config.rateLimit.burstItems],
   ];
   for (const [key, value] of nonNegative) {
     if (!(value >= 0)) throw new ConfigError(`${key} must be 0 or more, got ${value}`);
   }
+  if (!Number.isInteger(config.prepareThreads)) throw new ConfigError(`prepareThreads must be a whole number of threads, got ${config.prepareThreads}`);
   for (const hash of config.tokenHashes) {
     if (!/^[0-9a-f]{64}$/.test(hash)) throw new ConfigError(`tokenHashes must hold SHA-256 hex digests (64 lowercase hex digits), got "${hash.slice(0, 12)}…"; make one with: seam token hash <token>`);
   }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defaultDecodeLimits, type DecodeLimits } from '../decode/limits.ts';
 import { defaultEnrichOptions, type EnrichOptions } from '../enrich/options.ts';
 import { defaultWriterOptions, type AckMode, type WriterOptions } from '../exporter/writer.ts';
@@ -38,6 +39,11 @@ export interface SeamConfig {
    * that outlives the container (the log is then used only while ClickHouse is slow or away).
    */
   ack: AckMode;
+  /**
+   * Worker threads that decode, enrich and serialise requests, so that this work uses every core while
+   * the main thread handles connections and the log; 0 does it in the main thread.
+   */
+  prepareThreads: number;
   writer: WriterOptions;
   /** Per-client (bearer token, else source address) ingest limit; 429 / RESOURCE_EXHAUSTED past it. */
   rateLimit: RateLimitOptions;
@@ -64,6 +70,7 @@ export const defaultConfig: SeamConfig = {
   api: { tenants: '', jwks: '', jwtIssuer: '', jwtAudience: '', tenantClaim: 'seam_namespaces' },
   limits: { ...defaultDecodeLimits, maxBodyBytes: 20 * 1024 * 1024 },
   ack: 'wal',
+  prepareThreads: availableParallelism(),
   writer: defaultWriterOptions,
   rateLimit: defaultRateLimitOptions,
   enrich: defaultEnrichOptions,
@@ -85,6 +92,7 @@ export const environmentVariables: Record<string, string> = {
   CLICKHOUSE_DATABASE: 'clickhouse.database',
   SEAM_AUTH: 'auth',
   SEAM_ACK: 'ack',
+  SEAM_PREPARE_THREADS: 'prepareThreads',
   SEAM_RECEIVER_AUTH: 'receiverAuth',
   SEAM_TOKEN_HASHES: 'tokenHashes',
   SEAM_RETENTION_DAYS: 'retentionDays',

@@ -15,10 +15,16 @@ export interface EnrichedSpan {
   httpStatus: number;
 }
 
+// Decoders hand every span of a resource the same resource object: it is redacted once.
+const redactedResources = new WeakSet<object>();
+
 /** Redacts, then derives layer, identity, decision and join keys from the span alone. */
 export function enrichSpan(span: Span, options: EnrichOptions): EnrichedSpan {
   redactAttributes(span.attributes, options.redactKeys);
-  redactAttributes(span.resource, options.redactKeys);
+  if (!redactedResources.has(span.resource)) {
+    redactAttributes(span.resource, options.redactKeys);
+    redactedResources.add(span.resource);
+  }
   span.statusMessage = redactText(span.statusMessage);
   for (const event of span.events) redactAttributes(event.attributes, options.redactKeys);
   for (const link of span.links) redactAttributes(link.attributes, options.redactKeys);

@@ -27,11 +27,26 @@ function isEdge(span: Span): boolean {
   const provider = span.resource['cloud.provider'];
   if (provider === 'cloudflare') return true;
   if (provider !== undefined) return false;
-  return hasEdgeKey(span.resource) || hasEdgeKey(span.attributes);
+  return resourceIsEdge(span.resource) || hasEdgeKey(span.attributes);
 }
 
+// Every span of a resource shares its attributes object, so the resource is looked at once.
+const edgeResources = new WeakMap<object, boolean>();
+
+function resourceIsEdge(resource: Record<string, string>): boolean {
+  let edge = edgeResources.get(resource);
+  if (edge === undefined) edgeResources.set(resource, (edge = hasEdgeKey(resource)));
+  return edge;
+}
+
+const c = 'c'.charCodeAt(0);
+const f = 'f'.charCodeAt(0);
+
 function hasEdgeKey(attributes: Record<string, string>): boolean {
-  for (const key in attributes) if (key.startsWith('cloudflare.') || key.startsWith('faas.')) return true;
+  for (const key in attributes) {
+    const first = key.charCodeAt(0);
+    if ((first === c && key.startsWith('cloudflare.')) || (first === f && key.startsWith('faas.'))) return true;
+  }
   return false;
 }
 

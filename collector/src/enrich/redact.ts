@@ -30,10 +30,10 @@ export function redactAttributes(attributes: Attributes, sensitiveKeys: string[]
 
 // The shortest text either pattern matches: a JWT shape is nine characters (`eyJ`, two, a dot, two, a dot).
 const shortestCredential = 9;
+const mayHoldCredential = /eyJ|bearer|basic|digest|negotiate/i;
 
 export function redactText(text: string): string {
-  if (text.length < shortestCredential) return text;
-  if (!text.includes('eyJ') && !/bearer|basic|digest|negotiate/i.test(text)) return text;
+  if (text.length < shortestCredential || !mayHoldCredential.test(text)) return text;
   return text.replace(jwtShape, `${redactedValue}`).replace(credentialScheme, (_m, scheme: string) => `${scheme} ${redactedValue}`);
 }
 

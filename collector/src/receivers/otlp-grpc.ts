@@ -1,18 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
-import type { AttributeStats } from '../decode/attributes.ts';
-import { MalformedRequest, type DecodeLimits } from '../decode/limits.ts';
-import { normalizeResourceLogs } from '../decode/otlp-logs.ts';
+import { MalformedRequest } from '../decode/limits.ts';
 import { encodeProto, LogsResponse, TraceResponse } from '../decode/otlp-proto.ts';
-import { decodeOtlpProtobuf } from '../decode/otlp-wire.ts';
-import { normalizeResourceSpans } from '../decode/otlp-traces.ts';
 import { QueueFull, WriteFailed } from '../exporter/writer.ts';
-import type { Outcome, Pipeline } from '../pipeline.ts';
+import type { Pipeline } from '../pipeline.ts';
 import { clientKey, RateLimited } from '../server/rate-limit.ts';
 
 export interface OtlpGrpcOptions {
   pipeline: Pipeline;
-  limits: DecodeLimits;
   maxMessageBytes: number;
   credentials?: grpc.ServerCredentials;
   /** Called with the call's metadata; returns an error message to refuse with UNAUTHENTICATED. */
@@ -61,17 +56,9 @@ function handler(options: OtlpGrpcOptions, signal: 'spans' | 'logs'): grpc.handl
         const refusal = await options.authenticate(call.metadata);
         if (refusal) return callback({ code: grpc.status.UNAUTHENTICATED, details: refusal });
       }
-      const stats: AttributeStats = { truncated: 0 };
       const client = clientKey(call.metadata.get('authorization')[0]?.toString(), call.getPeer().replace(/:\d+$/, ''));
       try {
-        let outcome: Outcome;
-        if (signal === 'spans') {
-          const decoded = normalizeResourceSpans(decodeOtlpProtobuf('traces', call.request), 'proto', options.limits, stats);
-          outcome = await options.pipeline.acceptSpans('otlp-grpc', decoded, stats, client);
-        } else {
-          const decoded = normalizeResourceLogs(decodeOtlpProtobuf('logs', call.request), 'proto', options.limits, stats);
-          outcome = await options.pipeline.acceptLogs('otlp-grpc', decoded, stats, client);
-        }
+        const outcome = await options.pipeline.accept('otlp-grpc', { signal, encoding: 'otlp-proto', body: call.request }, client);
         const partialSuccess =
           outcome.rejected > 0 ? { [signal === 'spans' ? 'rejectedSpans' : 'rejectedLogRecords']: outcome.rejected, errorMessage: outcome.message } : {};
         callback(null, Buffer.from(encodeProto(signal === 'spans' ? TraceResponse : LogsResponse, { partialSuccess })));

@@ -1,17 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AttributeStats } from '../decode/attributes.ts';
-import { MalformedRequest, type DecodeLimits } from '../decode/limits.ts';
-import { normalizeResourceLogs } from '../decode/otlp-logs.ts';
+import { MalformedRequest } from '../decode/limits.ts';
 import { encodeProto, LogsResponse, TraceResponse } from '../decode/otlp-proto.ts';
-import { decodeOtlpProtobuf } from '../decode/otlp-wire.ts';
-import { normalizeResourceSpans } from '../decode/otlp-traces.ts';
+import type { RawRequest } from '../ingest/prepare.ts';
 import type { Outcome, Pipeline } from '../pipeline.ts';
 import { clientKey } from '../server/rate-limit.ts';
 import { isProtobuf, sendFailure, sendOtlpError } from './respond.ts';
 
 export interface OtlpHttpOptions {
   pipeline: Pipeline;
-  limits: DecodeLimits;
 }
 
 const otherMethods = ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
@@ -23,33 +19,19 @@ const otherMethods = ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
  * methods, 503 + Retry-After when the store cannot take the data now.
  */
 export async function otlpHttpReceiver(app: FastifyInstance, options: OtlpHttpOptions): Promise<void> {
-  const { pipeline, limits } = options;
+  const { pipeline } = options;
 
-  app.post('/v1/traces', async (request, reply) => {
-    const stats: AttributeStats = { truncated: 0 };
-    try {
-      const message = readBody(request, 'ExportTraceServiceRequest');
-      const decoded = normalizeResourceSpans(message, isProtobuf(request) ? 'proto' : 'json', limits, stats);
-      const outcome = await pipeline.acceptSpans('otlp-http', decoded, stats, clientKey(request.headers.authorization, request.ip));
-      return sendOutcome(request, reply, outcome, 'spans');
-    } catch (error) {
-      if (error instanceof MalformedRequest) pipeline.refused('otlp-http', 'spans');
-      return sendFailure(request, reply, error);
-    }
-  });
-
-  app.post('/v1/logs', async (request, reply) => {
-    const stats: AttributeStats = { truncated: 0 };
-    try {
-      const message = readBody(request, 'ExportLogsServiceRequest');
-      const decoded = normalizeResourceLogs(message, isProtobuf(request) ? 'proto' : 'json', limits, stats);
-      const outcome = await pipeline.acceptLogs('otlp-http', decoded, stats, clientKey(request.headers.authorization, request.ip));
-      return sendOutcome(request, reply, outcome, 'logs');
-    } catch (error) {
-      if (error instanceof MalformedRequest) pipeline.refused('otlp-http', 'logs');
-      return sendFailure(request, reply, error);
-    }
-  });
+  for (const [url, signal] of [['/v1/traces', 'spans'], ['/v1/logs', 'logs']] as const) {
+    app.post(url, async (request, reply) => {
+      try {
+        const outcome = await pipeline.accept('otlp-http', rawRequest(request, signal), clientKey(request.headers.authorization, request.ip));
+        return sendOutcome(request, reply, outcome, signal);
+      } catch (error) {
+        if (error instanceof MalformedRequest) pipeline.refused('otlp-http', signal);
+        return sendFailure(request, reply, error);
+      }
+    });
+  }
 
   for (const url of ['/v1/traces', '/v1/logs']) {
     app.route({
@@ -63,16 +45,8 @@ export async function otlpHttpReceiver(app: FastifyInstance, options: OtlpHttpOp
   }
 }
 
-function readBody(request: FastifyRequest, messageName: 'ExportTraceServiceRequest' | 'ExportLogsServiceRequest'): unknown {
-  const body = request.body as Buffer | undefined;
-  const bytes = body ?? Buffer.alloc(0);
-  if (isProtobuf(request)) return decodeOtlpProtobuf(messageName === 'ExportTraceServiceRequest' ? 'traces' : 'logs', bytes);
-  if (bytes.length === 0) throw new MalformedRequest(`the body is empty; send an OTLP/JSON ${messageName}`);
-  try {
-    return JSON.parse(bytes.toString('utf8')) as unknown;
-  } catch (error) {
-    throw new MalformedRequest(`the body is not valid JSON (${(error as Error).message}); send an OTLP/JSON ${messageName}`);
-  }
+function rawRequest(request: FastifyRequest, signal: 'spans' | 'logs'): RawRequest {
+  return { signal, encoding: isProtobuf(request) ? 'otlp-proto' : 'otlp-json', body: (request.body as Buffer | undefined) ?? Buffer.alloc(0) };
 }
 
 function sendOutcome(request: FastifyRequest, reply: FastifyReply, outcome: Outcome, signal: 'spans' | 'logs'): FastifyReply {

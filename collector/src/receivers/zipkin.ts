@@ -1,14 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import type { AttributeStats } from '../decode/attributes.ts';
-import { MalformedRequest, type DecodeLimits } from '../decode/limits.ts';
-import { normalizeZipkin } from '../decode/zipkin.ts';
+import { MalformedRequest } from '../decode/limits.ts';
 import type { Pipeline } from '../pipeline.ts';
 import { clientKey } from '../server/rate-limit.ts';
 import { sendFailure, sendOtlpError } from './respond.ts';
 
 export interface ZipkinOptions {
   pipeline: Pipeline;
-  limits: DecodeLimits;
 }
 
 /**
@@ -21,21 +18,13 @@ export async function zipkinReceiver(app: FastifyInstance, options: ZipkinOption
   // Content-Type (reporters and curl often send text/plain or none).
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   app.post('/api/v2/spans', async (request, reply) => {
-    const stats: AttributeStats = { truncated: 0 };
     try {
       if ((request.headers['content-type'] ?? '').includes('protobuf')) {
         return sendOtlpError(request, reply, 415, 'Zipkin protobuf (proto3) is not supported; send Zipkin v2 JSON (Content-Type: application/json)');
       }
-      const body = request.body as Buffer | undefined;
-      if (!body || body.length === 0) throw new MalformedRequest('the body is empty; send a JSON array of Zipkin v2 spans');
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body.toString('utf8'));
-      } catch (error) {
-        throw new MalformedRequest(`the body is not valid JSON (${(error as Error).message}); send a JSON array of Zipkin v2 spans`);
-      }
+      const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
       const client = clientKey(request.headers.authorization, request.ip);
-      const outcome = await options.pipeline.acceptSpans('zipkin', normalizeZipkin(parsed, options.limits, stats), stats, client);
+      const outcome = await options.pipeline.accept('zipkin', { signal: 'spans', encoding: 'zipkin', body }, client);
       if (outcome.rejected > 0) reply.header('x-seam-rejected', outcome.message.slice(0, 500));
       return reply.code(202).send();
     } catch (error) {

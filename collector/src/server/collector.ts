@@ -9,6 +9,7 @@ import { authRequired } from '../auth/policy.ts';
 import type { SeamConfig } from '../config/schema.ts';
 import { openWriter } from '../exporter/open-writer.ts';
 import type { Writer } from '../exporter/writer.ts';
+import { PreparePool } from '../ingest/prepare-pool.ts';
 import { Pipeline } from '../pipeline.ts';
 import { startOtlpGrpc } from '../receivers/otlp-grpc.ts';
 import { otlpHttpReceiver } from '../receivers/otlp-http.ts';
@@ -54,8 +55,9 @@ export async function startCollector(config: SeamConfig, log: (line: string) => 
 
   const metrics = new Metrics();
   const writer = await openWriter(store, config.ack, config.writer, join(config.dataDir, 'spool'), metrics, log);
-  const pipeline = new Pipeline(writer, config.enrich, metrics, new RateLimiter(config.rateLimit));
   const limits = config.limits;
+  const pool = new PreparePool(config.prepareThreads, { limits, enrich: config.enrich }, log);
+  const pipeline = new Pipeline(writer, pool, metrics, new RateLimiter(config.rateLimit));
   const refuse = (header: string | undefined) => {
     if (!required) return null;
     const verdict = checkBearer(header, config.tokenHashes);
@@ -77,18 +79,17 @@ export async function startCollector(config: SeamConfig, log: (line: string) => 
   const otlpHttp = await createHttpApp({ bodyLimit: limits.maxBodyBytes });
   useOtlpErrors(otlpHttp, limits.maxBodyBytes);
   guardReceiver(otlpHttp);
-  await otlpHttp.register(otlpHttpReceiver, { pipeline, limits });
+  await otlpHttp.register(otlpHttpReceiver, { pipeline });
 
   const zipkin = await createHttpApp({ bodyLimit: limits.maxBodyBytes });
   useOtlpErrors(zipkin, limits.maxBodyBytes);
   guardReceiver(zipkin);
-  await zipkin.register(zipkinReceiver, { pipeline, limits });
+  await zipkin.register(zipkinReceiver, { pipeline });
 
   const api = await apiServer({ config, store, metrics, writer, authenticate: refuse, readOwnWrites: hooks.readOwnWrites ?? false });
 
   const grpcServer = await startOtlpGrpc(config.host, config.ports.otlpGrpc, {
     pipeline,
-    limits,
     maxMessageBytes: limits.maxBodyBytes,
     authenticate: (metadata) => refuseIngest(metadata.get('authorization')[0]?.toString()),
   });
@@ -121,6 +122,7 @@ export async function startCollector(config: SeamConfig, log: (line: string) => 
         // draining writer now writes at once. Then flush whatever is left.
         await Promise.all([otlpHttp.close(), zipkin.close(), shutdownGrpc(grpcServer.server), writer.drain()]);
         await writer.close();
+        await pool.close();
         await rollup.stop();
         await api.close();
         await store.close();

@@ -1,0 +1,73 @@
+import type { AttributeStats } from '../decode/attributes.ts';
+import { MalformedRequest, type DecodeLimits } from '../decode/limits.ts';
+import { normalizeResourceLogs } from '../decode/otlp-logs.ts';
+import { decodeOtlpProtobuf } from '../decode/otlp-wire.ts';
+import { normalizeResourceSpans } from '../decode/otlp-traces.ts';
+import { normalizeZipkin } from '../decode/zipkin.ts';
+import { enrichLog } from '../enrich/enrich-log.ts';
+import { enrichSpan } from '../enrich/enrich-span.ts';
+import type { EnrichOptions } from '../enrich/options.ts';
+import { logBlock, spanBlock } from '../exporter/rows.ts';
+import type { Table } from '../exporter/writer.ts';
+
+export type Encoding = 'otlp-proto' | 'otlp-json' | 'zipkin';
+
+/** A request body as a receiver took it off the wire (decompressed, within the size limit). */
+export interface RawRequest {
+  signal: 'spans' | 'logs';
+  encoding: Encoding;
+  body: Uint8Array;
+}
+
+/** A request decoded, enriched and serialised: one Native block, ready for the write-ahead log. */
+export interface Prepared {
+  table: Table;
+  block: Uint8Array;
+  rows: number;
+  /** Items refused one by one (OTLP partial success), and why. */
+  rejected: number;
+  rejectReasons: string[];
+  /** Values cut at a limit. */
+  truncated: number;
+}
+
+export interface PrepareOptions {
+  limits: DecodeLimits;
+  enrich: EnrichOptions;
+}
+
+const expected = {
+  'otlp-json': { spans: 'an OTLP/JSON ExportTraceServiceRequest', logs: 'an OTLP/JSON ExportLogsServiceRequest' },
+  zipkin: { spans: 'a JSON array of Zipkin v2 spans', logs: 'a JSON array of Zipkin v2 spans' },
+} as const;
+
+/**
+ * decode → enrich → serialise, the CPU work of a request, with nothing shared: it runs in whichever
+ * thread the prepare pool picks. Throws MalformedRequest for a body that cannot be read at all.
+ */
+export function prepare(request: RawRequest, options: PrepareOptions): Prepared {
+  const stats: AttributeStats = { truncated: 0 };
+  const message = read(request);
+  if (request.signal === 'logs') {
+    const decoded = normalizeResourceLogs(message, request.encoding === 'otlp-proto' ? 'proto' : 'json', options.limits, stats);
+    const block = logBlock();
+    for (const log of decoded.items) block.add(enrichLog(log, options.enrich));
+    return { table: 'otel_logs', block: block.encode(), rows: block.rows, rejected: decoded.rejected, rejectReasons: decoded.rejectReasons, truncated: stats.truncated };
+  }
+  const decoded =
+    request.encoding === 'zipkin' ? normalizeZipkin(message, options.limits, stats) : normalizeResourceSpans(message, request.encoding === 'otlp-proto' ? 'proto' : 'json', options.limits, stats);
+  const block = spanBlock();
+  for (const span of decoded.items) block.add(enrichSpan(span, options.enrich));
+  return { table: 'otel_traces', block: block.encode(), rows: block.rows, rejected: decoded.rejected, rejectReasons: decoded.rejectReasons, truncated: stats.truncated };
+}
+
+function read(request: RawRequest): unknown {
+  if (request.encoding === 'otlp-proto') return decodeOtlpProtobuf(request.signal === 'spans' ? 'traces' : 'logs', request.body);
+  const what = expected[request.encoding][request.signal];
+  if (request.body.length === 0) throw new MalformedRequest(`the body is empty; send ${what}`);
+  try {
+    return JSON.parse(Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength).toString('utf8')) as unknown;
+  } catch (error) {
+    throw new MalformedRequest(`the body is not valid JSON (${(error as Error).message}); send ${what}`);
+  }
+}
