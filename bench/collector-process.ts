@@ -5,24 +5,18 @@
  * chdb allows one data directory per process). `{"id","storeDown":true|false}` makes every insert fail
  * as a ClickHouse that cannot be reached would, or ends that, and `{"id","caughtUp":true}` answers once
  * everything acknowledged is stored. Closing stdin stops it after a final `{"peakRssBytes"}`.
- * `SEAM_ACK` and the other settings come from the environment.
+ * Settings come from the environment (`SEAM_ACK`, …) and the optional config file.
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../collector/src/config/load.ts';
 import { startCollector } from '../collector/src/server/collector.ts';
 
-const dataDir = process.argv[2];
-if (!dataDir) throw new Error('usage: collector-process.ts <dataDir>');
+const [dataDir, configFile] = process.argv.slice(2);
+if (!dataDir) throw new Error('usage: collector-process.ts <dataDir> [config file]');
 
-const config = loadConfig({
-  ...process.env,
-  SEAM_DATA_DIR: dataDir,
-  SEAM_OTLP_HTTP_PORT: '0',
-  SEAM_OTLP_GRPC_PORT: '0',
-  SEAM_ZIPKIN_PORT: '0',
-  SEAM_API_PORT: '0',
-});
+const ports = { SEAM_OTLP_HTTP_PORT: '0', SEAM_OTLP_GRPC_PORT: '0', SEAM_ZIPKIN_PORT: '0', SEAM_API_PORT: '0' };
+const config = loadConfig({ ...process.env, SEAM_DATA_DIR: dataDir, ...ports }, configFile);
 let storeDown = false;
 const collector = await startCollector(config, () => {}, {
   wrapStore: (store) => ({

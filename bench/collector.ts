@@ -19,8 +19,9 @@ export interface CollectorProcess {
   stop(): Promise<{ peakRssBytes: number; cpu: { user: number; system: number } }>;
 }
 
-export async function spawnCollector(dataDir: string, env: Record<string, string> = {}): Promise<CollectorProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=@seam/source', '--import', 'tsx', join(benchDir, 'collector-process.ts'), dataDir], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+export async function spawnCollector(dataDir: string, env: Record<string, string> = {}, configFile?: string): Promise<CollectorProcess> {
+  const args = ['--conditions=@seam/source', '--import', 'tsx', join(benchDir, 'collector-process.ts'), dataDir, ...(configFile ? [configFile] : [])];
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   const waiting = new Map<number, (message: Record<string, unknown>) => void>();
   let onFirst: ((message: Record<string, unknown>) => void) | undefined;
   let onLast: ((message: Record<string, unknown>) => void) | undefined;

@@ -25,8 +25,8 @@ import { workerBenchmarks } from './worker.ts';
 
 const quick = process.argv.includes('--quick');
 const size = quick
-  ? { ingestRequests: 60, latencyRequests: 40, ceilingRequests: 200, freshnessRequests: 80, freshnessSamples: 20, querySpans: 50_000, queryRepeats: 5, decodeBodies: 24, workerRequests: 300 }
-  : { ingestRequests: 600, latencyRequests: 300, ceilingRequests: 1000, freshnessRequests: 1000, freshnessSamples: 200, querySpans: 10_000_000, queryRepeats: 20, decodeBodies: 200, workerRequests: 2000 };
+  ? { ingestRequests: 60, latencyRequests: 40, ceilingRequests: 200, overloadRequests: 600, freshnessRequests: 80, freshnessSamples: 20, querySpans: 50_000, queryRepeats: 5, decodeBodies: 24, workerRequests: 300 }
+  : { ingestRequests: 600, latencyRequests: 300, ceilingRequests: 1000, overloadRequests: 2000, freshnessRequests: 1000, freshnessSamples: 200, querySpans: 10_000_000, queryRepeats: 20, decodeBodies: 200, workerRequests: 2000 };
 // `--spans N` sets the query section's data size (for the 1M/3M/10M points), whatever the mode.
 const spansArg = process.argv.indexOf('--spans');
 if (spansArg !== -1) {
@@ -35,6 +35,8 @@ if (spansArg !== -1) {
   size.querySpans = spans;
 }
 const spansPerBatch = 512;
+const overloadLogBytes = 64 * 2 ** 20;
+let collectorPeakMiB = NaN;
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'seam-bench-'));
 
@@ -258,6 +260,42 @@ async function ceilingWalOnly(collector: CollectorProcess): Promise<void> {
   record({ section: '1 ingest', metric: 'the same, decoding in worker threads (prepareThreads = cores)', value: rate(threaded), unit: 'spans/s', reference: 'decoding in the main thread (SEAM_PREPARE_THREADS=0)', referenceValue: rate(inMain) });
 }
 
+/**
+ * A true overload: senders offer twice the sustained rate to a collector whose write-ahead log may hold
+ * `overloadLogBytes`, so the backlog reaches its bound within the run. What does not fit must be refused
+ * with Retry-After, memory must stay bounded, and every acknowledged span must be stored.
+ */
+async function overload(): Promise<void> {
+  const format = 'otlp-proto';
+  const config = join(work, 'overload.yaml');
+  writeFileSync(config, `writer:\n  spoolMaxBytes: ${overloadLogBytes}\n`);
+  const collector = await spawnCollector(join(work, 'overload'), {}, config);
+  let peakRssBytes = NaN;
+  try {
+    const { listener, path, contentType } = endpoint[format];
+    const offered = 2 * (sustainedRate[format] ?? 10_000);
+    progress(`overload: ${size.overloadRequests} × ${spansPerBatch} spans offered at ${offered | 0} spans/s`);
+    const result = await runLoad(`http://127.0.0.1:${collector.ports[listener]}${path}`, contentType, join(work, `${format}.bin`), size.overloadRequests, { rate: offered / spansPerBatch });
+    progress('overload: storing what was acknowledged');
+    await collector.caughtUp();
+    const stored = await countSpans(collector);
+    const acknowledged = okSpans(result);
+    ({ peakRssBytes } = await collector.stop());
+    const refused = Object.entries(result.statuses).filter(([status]) => status === '503' || status === '429').reduce((sum, [, n]) => sum + n * spansPerBatch, 0);
+    record({
+      section: '1 ingest overload',
+      metric: `otlp-proto offered at 2× the sustained rate, log limited to ${overloadLogBytes / 2 ** 20} MiB: sent ${size.overloadRequests * spansPerBatch}, acknowledged ${acknowledged}, refused with Retry-After ${refused}, stored ${stored}, lost ${acknowledged - stored}; statuses ${JSON.stringify(result.statuses)}`,
+      value: acknowledged / (result.elapsedMs / 1000),
+      unit: 'spans/s',
+      reference: 'offered',
+      referenceValue: (size.overloadRequests * spansPerBatch) / (result.elapsedMs / 1000),
+    });
+    record({ section: '1 ingest overload', metric: 'collector peak RSS (VmHWM) under overload', value: peakRssBytes / 2 ** 20, unit: 'MiB', reference: 'the same collector in sections 1–2', referenceValue: collectorPeakMiB });
+  } finally {
+    if (Number.isNaN(peakRssBytes)) await collector.stop();
+  }
+}
+
 /** The acknowledgement lever in one run: the same half-rate load against a collector that answers from the store. */
 async function ackFromStore(): Promise<void> {
   const format = 'otlp-proto';
@@ -370,7 +408,9 @@ try {
   await ingest(collector, limits);
   await ceilingWalOnly(collector);
   const { peakRssBytes } = await collector.stop();
+  collectorPeakMiB = peakRssBytes / 2 ** 20;
   await ackFromStore();
+  await overload();
   record({ section: '1 ingest', metric: 'collector peak RSS (VmHWM) over sections 1–2', value: peakRssBytes / 2 ** 20, unit: 'MiB', reference: 'harness process peak RSS (same engine, no server)', referenceValue: process.resourceUsage().maxRSS / 1024 });
 
   discardSink();

@@ -93,7 +93,8 @@ export class LogWriter implements Writer {
     if (!stored) this.log(`write-ahead log: ${this.wal.pendingRows} rows not yet in ClickHouse stay in the log and are stored at the next start`);
     this.stopped = true;
     this.wake?.();
-    await this.storing;
+    // An insert stuck on an unresponsive server must not hold shutdown; its batches stay in the log.
+    await Promise.race([this.storing, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     await this.wal.close();
   }
 
