@@ -1,5 +1,6 @@
 import type { Store } from '../store/open.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
+import { Alarm } from '../lib/alarm.ts';
 import { createInsert, type Insert } from './insert.ts';
 import { insertUnstored } from './unstored-rows.ts';
 import { LogFull, type WriteAheadLog } from './write-ahead-log.ts';
@@ -29,7 +30,7 @@ export class BatchWriter implements Writer {
   /** Set when shutdown begins: rows are written as they arrive, so requests still in flight finish. */
   private draining = false;
   private replaying: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly alarm = new Alarm();
   private readonly drainWaiters: (() => void)[] = [];
   private readonly insert: Insert;
   private readonly countSpooled;
@@ -100,7 +101,7 @@ export class BatchWriter implements Writer {
   async close(): Promise<void> {
     this.closed = true;
     await this.flush();
-    this.wake?.();
+    this.alarm.wake();
     // A replay insert stuck on an unresponsive server must not hold shutdown; its batch stays spooled.
     await Promise.race([this.replaying, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     await this.spool.close();
@@ -199,14 +200,7 @@ export class BatchWriter implements Writer {
         await this.spool.commit([batch]);
         backoffMs = 100;
       } catch {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, backoffMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
+        await this.alarm.sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 5_000);
       }
     }

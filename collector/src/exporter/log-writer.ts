@@ -1,6 +1,7 @@
 import type { RowFormat } from '../store/insert-format.ts';
 import type { Store } from '../store/open.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
+import { Alarm } from '../lib/alarm.ts';
 import { createInsert, type Insert } from './insert.ts';
 import { insertUnstored } from './unstored-rows.ts';
 import { LogFull, type LoggedBatch, type WriteAheadLog } from './write-ahead-log.ts';
@@ -24,7 +25,7 @@ export class LogWriter implements Writer {
   /** Set once shutdown has stored what it could: the loop ends. */
   private stopped = false;
   private storing: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly alarm = new Alarm();
   private lastInsertAt = 0;
   private readonly waiters: { through: bigint; resolve: () => void }[] = [];
 
@@ -70,7 +71,7 @@ export class LogWriter implements Writer {
       if (error instanceof LogFull) throw new QueueFull(5, error.message);
       throw new WriteFailed(`the write-ahead log could not take ${rows} rows: ${(error as Error).message}`);
     }
-    this.wake?.();
+    this.alarm.wake();
   }
 
   caughtUp(): Promise<void> {
@@ -81,18 +82,18 @@ export class LogWriter implements Writer {
 
   async drain(): Promise<void> {
     this.draining = true;
-    this.wake?.();
+    this.alarm.wake();
   }
 
   /** Stops taking rows and stores what the log holds, for at most `shutdownStoreMs`; the rest waits for the next start. */
   async close(): Promise<void> {
     this.closed = true;
     this.draining = true;
-    this.wake?.();
+    this.alarm.wake();
     const stored = await Promise.race([this.caughtUp().then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), shutdownStoreMs).unref())]);
     if (!stored) this.log(`write-ahead log: ${this.wal.pendingRows} rows not yet in ClickHouse stay in the log and are stored at the next start`);
     this.stopped = true;
-    this.wake?.();
+    this.alarm.wake();
     // An insert stuck on an unresponsive server must not hold shutdown; its batches stay in the log.
     await Promise.race([this.storing, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     await this.wal.close();
@@ -103,29 +104,18 @@ export class LogWriter implements Writer {
     return !oldest || oldest.id > id;
   }
 
-  private async sleep(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.wake = undefined;
-  }
-
   private async storeLoop(): Promise<void> {
     let backoffMs = 100;
     while (!this.stopped) {
       let run = this.wal.oldestRun(this.options.maxBatchRows);
       if (run.length === 0) {
-        await this.sleep(60_000);
+        await this.alarm.sleep(60_000);
         continue;
       }
       // Fewer, larger inserts: a run short of a full batch waits out the flush interval for companions.
       const wait = this.lastInsertAt + this.options.flushIntervalMs - performance.now();
       if (wait > 0 && !this.draining && rowsOf(run) < this.options.maxBatchRows) {
-        await this.sleep(wait);
+        await this.alarm.sleep(wait);
         run = this.wal.oldestRun(this.options.maxBatchRows);
       }
       this.lastInsertAt = performance.now();
@@ -133,7 +123,7 @@ export class LogWriter implements Writer {
         backoffMs = 100;
         continue;
       }
-      await this.sleep(backoffMs);
+      await this.alarm.sleep(backoffMs);
       backoffMs = Math.min(backoffMs * 2, 5_000);
     }
   }
