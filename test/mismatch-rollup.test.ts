@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMismatches } from '../collector/src/api/queries/mismatches.ts';
-import type { MismatchRecord } from '../collector/src/api/queries/records.ts';
+import type { MismatchRecord } from '../collector/src/api/shapes.ts';
 import { decodeCursor, formatNs, type Cursor } from '../collector/src/api/params.ts';
 import { rollUpMismatches } from '../collector/src/rollup/mismatches.ts';
 import { generateTraffic, type Batch } from './generator/traffic.ts';

@@ -1,104 +1,18 @@
+import type { DecisionRecord, KeyRecord, LinkRecord, MismatchRecord, SideView, SpanRecord, TraceDocument, TraceListItem } from '../../collector/src/api/shapes.ts';
+
 // The console's only data source: the public query API under /api/v1, with the bearer token the
 // person typed for this tab (sessionStorage: gone when the tab closes).
 
 const tokenKey = 'seam.token';
 
-export interface Side {
-  decision: string;
-  reason: string;
-  policy: string;
-  service: string;
-}
-
-export interface Mismatch {
-  kind: string;
-  timestamp: string;
-  traceId: string;
-  meshTraceId: string;
-  subject: string;
-  keyId: string;
-  edge: Side | null;
-  mesh: Side | null;
-}
-
-export interface Decision {
-  timestamp: string;
-  traceId: string;
-  spanId: string;
-  layer: string;
-  service: string;
-  subject: string;
-  groups: string[];
-  decision: string;
-  reason: string;
-  policy: string;
-  evidence: string;
-  keyId: string;
-  dryRun: { result: string; policy: string } | null;
-}
-
-export interface Link {
-  timestamp: string;
-  edgeTraceId: string;
-  meshTraceId: string;
-  method: string;
-  confidence: number;
-  edgeService: string;
-  meshService: string;
-  subject: string;
-}
-
-export interface Span {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  layer: string;
-  service: string;
-  name: string;
-  kind: string;
-  start: string;
-  durationNs: number;
-  status: string;
-  statusMessage: string;
-  httpStatus: number;
-  depth: number;
-  attributes: Record<string, string>;
-}
-
-export interface TraceDocument {
-  traceId: string;
-  summary: string;
-  spans: Span[];
-  layers: { layer: string; spanIds: string[] }[];
-  decisions: Decision[];
-  links: Link[];
-  mismatches: Mismatch[];
-}
-
-export interface TraceListItem {
-  traceId: string;
-  start: string;
-  durationNs: number;
-  spanCount: number;
-  errorCount: number;
-  layers: string[];
-  services: string[];
-  subjects: string[];
-  edge: { service: string; subject: string; decision: string; reason: string } | null;
-  meshService: string;
-  meshDenied: boolean;
-}
-
-export interface Key {
-  keyId: string;
-  issuer: string;
-  firstSeen: string;
-  lastSeen: string;
-  ageSeconds: number;
-  requests: number;
-  requestsPastRotation: number;
-  pastRotation: boolean;
-}
+// The records the API answers with, under the names the views use; the collector defines them.
+export type { TraceDocument, TraceListItem };
+export type Side = SideView;
+export type Mismatch = MismatchRecord;
+export type Decision = DecisionRecord;
+export type Link = LinkRecord;
+export type Span = SpanRecord;
+export type Key = KeyRecord;
 
 export type Page<Name extends string, Item> = { [K in Name]: Item[] } & { nextCursor: string | null };
 

@@ -1,5 +1,4 @@
-import type { TraceDocument } from '../api/queries/trace.ts';
-import type { TraceListItem } from '../api/queries/traces.ts';
+import type { TraceDocument, TraceListItem } from '../api/shapes.ts';
 import { stringOption, UsageError, type ParsedArgs } from './args.ts';
 import { openReader, type Reader } from './reader.ts';
 import { milliseconds, paint, type Paint } from './render.ts';

@@ -1,5 +1,4 @@
-import type { DecisionRecord, MismatchRecord } from '../api/queries/records.ts';
-import type { KeyRecord } from '../api/queries/keys.ts';
+import type { DecisionRecord, KeyRecord, MismatchRecord } from '../api/shapes.ts';
 import { stringOption, type ParsedArgs } from './args.ts';
 import { openReader, type Params } from './reader.ts';
 import { paint, table } from './render.ts';

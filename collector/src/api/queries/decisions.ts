@@ -1,6 +1,7 @@
 import type { Store } from '../../store/open.ts';
 import { pageParams, paginate, windowParams, type Page, type Window } from '../params.ts';
-import { toDecision, type DecisionRecord, type DecisionRow } from './records.ts';
+import type { DecisionRecord } from '../shapes.ts';
+import { toDecision, type DecisionRow } from './records.ts';
 import { runSql, scopeParams, type Scope } from './run.ts';
 
 export interface DecisionFilter {

@@ -1,19 +1,7 @@
 import type { Store } from '../../store/open.ts';
 import { formatNs, pageParams, paginate, windowParams, type Page, type Window } from '../params.ts';
+import type { KeyRecord } from '../shapes.ts';
 import { runSql } from './run.ts';
-
-export interface KeyRecord {
-  keyId: string;
-  issuer: string;
-  firstSeen: string;
-  lastSeen: string;
-  /** How old the key was at its last use. */
-  ageSeconds: number;
-  requests: number;
-  /** Edge requests signed with the key after its rotation window had passed. */
-  requestsPastRotation: number;
-  pastRotation: boolean;
-}
 
 interface KeyRow {
   keyId: string;

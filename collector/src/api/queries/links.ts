@@ -1,6 +1,7 @@
 import type { Store } from '../../store/open.ts';
 import { pageParams, paginate, windowParams, type Page, type Window } from '../params.ts';
-import { toLink, type LinkRecord, type LinkRow } from './records.ts';
+import type { LinkRecord } from '../shapes.ts';
+import { toLink, type LinkRow } from './records.ts';
 import { runSql, scopeParams, type Scope } from './run.ts';
 
 /** Links of edge requests started in the window; without `method`, only fallback (non-trace-id) links. */

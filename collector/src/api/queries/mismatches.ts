@@ -1,6 +1,7 @@
 import type { Store } from '../../store/open.ts';
 import { pageParams, paginate, type Page, type Window } from '../params.ts';
-import { toMismatch, type MismatchRecord, type MismatchRow } from './records.ts';
+import type { MismatchRecord } from '../shapes.ts';
+import { toMismatch, type MismatchRow } from './records.ts';
 import { runSql, scopeParams, type Scope } from './run.ts';
 
 const minuteNs = 60n * 1_000_000_000n;

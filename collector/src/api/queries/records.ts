@@ -1,21 +1,5 @@
 import { formatNs } from '../params.ts';
-
-/** A decision point as the API returns it (DESIGN.md "Response shapes"). */
-export interface DecisionRecord {
-  timestamp: string;
-  traceId: string;
-  spanId: string;
-  layer: string;
-  service: string;
-  subject: string;
-  groups: string[];
-  decision: string;
-  reason: string;
-  policy: string;
-  evidence: string;
-  keyId: string;
-  dryRun: { result: string; policy: string } | null;
-}
+import type { DecisionRecord, LinkRecord, MismatchRecord } from '../shapes.ts';
 
 /**
  * The same decision as the SQL returns it: nanosecond time (`timeNs`, since the lowercase views keep
@@ -41,52 +25,11 @@ export function toDecision(row: DecisionRow): DecisionRecord {
   };
 }
 
-export interface LinkRecord {
-  timestamp: string;
-  edgeTraceId: string;
-  meshTraceId: string;
-  method: string;
-  confidence: number;
-  edgeService: string;
-  meshService: string;
-  subject: string;
-}
-
 export type LinkRow = Omit<LinkRecord, 'timestamp'> & { timeNs: string };
 
 export function toLink(row: LinkRow): LinkRecord {
   const { timeNs, ...rest } = row;
   return { timestamp: formatNs(timeNs), ...rest, confidence: Number(row.confidence) };
-}
-
-/** One side's view in a mismatch; null where that side never saw the request. */
-export interface SideView {
-  decision: string;
-  reason: string;
-  policy: string;
-  service: string;
-}
-
-/**
- * The mesh's view names the workload whose decision the mismatch is about (for a deny, the deepest
- * proxy that refused the request itself), the evidence for it and its decision point's span.
- */
-export interface MeshView extends SideView {
-  evidence: string;
-  spanId: string;
-}
-
-export interface MismatchRecord {
-  kind: string;
-  timestamp: string;
-  traceId: string;
-  meshTraceId: string;
-  subject: string;
-  keyId: string;
-  edge: SideView | null;
-  mesh: MeshView | null;
-  /** Where the request entered the mesh (the ingress gateway), which may differ from who decided. */
-  meshEntry: { service: string } | null;
 }
 
 export interface MismatchRow {

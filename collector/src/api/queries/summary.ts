@@ -1,4 +1,4 @@
-import type { DecisionRecord, LinkRecord, MismatchRecord } from './records.ts';
+import type { DecisionRecord, LinkRecord, MismatchRecord } from '../shapes.ts';
 
 /**
  * One line a person reads first, e.g. "edge allowed auth0|42 (groups admin,eng); mesh denied at

@@ -1,37 +1,10 @@
 import type { Store } from '../../store/open.ts';
 import { ApiError } from '../errors.ts';
 import { formatNs } from '../params.ts';
-import { toDecision, toLink, toMismatch, type DecisionRecord, type DecisionRow, type LinkRecord, type LinkRow, type MismatchRecord, type MismatchRow } from './records.ts';
+import type { SpanRecord, TraceDocument } from '../shapes.ts';
+import { toDecision, toLink, toMismatch, type DecisionRow, type LinkRow, type MismatchRow } from './records.ts';
 import { inScope, runSql, type Scope } from './run.ts';
 import { summarize } from './summary.ts';
-
-export interface SpanRecord {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  layer: string;
-  service: string;
-  name: string;
-  kind: string;
-  start: string;
-  durationNs: number;
-  status: string;
-  statusMessage: string;
-  httpStatus: number;
-  /** Nesting below the root of its trace, for readers that draw the tree from the flat list. */
-  depth: number;
-  attributes: Record<string, string>;
-}
-
-export interface TraceDocument {
-  traceId: string;
-  summary: string;
-  spans: SpanRecord[];
-  layers: { layer: string; spanIds: string[] }[];
-  decisions: DecisionRecord[];
-  links: LinkRecord[];
-  mismatches: MismatchRecord[];
-}
 
 /** A span as the SQL returns it: nanosecond start and duration as decimal strings, no depth yet. */
 type SpanRow = Omit<SpanRecord, 'start' | 'durationNs' | 'depth'> & { ts: string; durationNs: string };

@@ -1,5 +1,6 @@
 import type { Store } from '../../store/open.ts';
 import { formatNs, pageParams, paginate, windowParams, type Page, type Window } from '../params.ts';
+import type { TraceListItem } from '../shapes.ts';
 import { runSql, scopeParams, type Scope } from './run.ts';
 
 export interface TraceFilter {
@@ -9,20 +10,6 @@ export interface TraceFilter {
   mismatch?: string | undefined;
   rayId?: string | undefined;
   requestId?: string | undefined;
-}
-
-export interface TraceListItem {
-  traceId: string;
-  start: string;
-  durationNs: number;
-  spanCount: number;
-  errorCount: number;
-  layers: string[];
-  services: string[];
-  subjects: string[];
-  edge: { service: string; subject: string; decision: string; reason: string } | null;
-  meshService: string;
-  meshDenied: boolean;
 }
 
 interface TraceRow {
