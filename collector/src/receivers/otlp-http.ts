@@ -16,7 +16,7 @@ const otherMethods = ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
  * OTLP/HTTP: `POST /v1/traces` and `POST /v1/logs`, binary protobuf or OTLP/JSON, optionally gzip or
  * deflate. Answers in the request's encoding: 200 (with `partial_success` when some items were
  * refused), 400 undecodable, 413 too large after decompression, 415 other media types, 405 other
- * methods, 503 + Retry-After when the store cannot take the data now.
+ * methods, 503 + Retry-After when the backlog not yet in ClickHouse is over its limits.
  */
 export async function otlpHttpReceiver(app: FastifyInstance, options: OtlpHttpOptions): Promise<void> {
   const { pipeline } = options;

@@ -10,7 +10,7 @@ export interface ZipkinOptions {
 
 /**
  * Zipkin v2 JSON, as Istio's `zipkin` provider (Envoy's Zipkin tracer, HTTP_JSON) sends it:
- * `POST /api/v2/spans` answered 202 once stored. Spans that break the format are dropped and named
+ * `POST /api/v2/spans` answered 202 once the spans are durable (see the pipeline). Spans that break the format are dropped and named
  * in the `X-Seam-Rejected` header, since Zipkin has no partial-success body.
  */
 export async function zipkinReceiver(app: FastifyInstance, options: ZipkinOptions): Promise<void> {

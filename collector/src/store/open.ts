@@ -63,11 +63,11 @@ async function openServer(options: StoreOptions): Promise<Store> {
     client,
     describe: `ClickHouse server at ${redactUrl(options.url!)}`,
     async insertRows(table, columns, rows, format, skip) {
+      // input() takes its structure as a literal; it is the header of blocks this collector wrote.
       const query = skip
-        ? `INSERT INTO ${table} (${columnList(columns)}) SELECT * FROM input({structure:String}) WHERE ${skip.identity} NOT IN {skip:Array(String)} FORMAT ${format}`
+        ? `INSERT INTO ${table} (${columnList(columns)}) SELECT * FROM input(${sqlString(nativeStructure(rows))}) WHERE ${skip.identity} NOT IN {skip:Array(String)} FORMAT ${format}`
         : `INSERT INTO ${table} (${columnList(columns)}) FORMAT ${format}`;
-      const params = skip ? { structure: nativeStructure(rows), skip: skip.keys } : {};
-      await client.exec({ query, query_params: params, values: Readable.from([rows]) });
+      await client.exec({ query, query_params: skip ? { skip: skip.keys } : {}, values: Readable.from([rows]) });
     },
     async ping() {
       return (await client.ping()).success;
@@ -129,6 +129,10 @@ async function openEmbedded(dataDir: string): Promise<Store> {
       await client.close();
     },
   };
+}
+
+function sqlString(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 function redactUrl(url: string): string {
