@@ -32,12 +32,12 @@ export class NativeBlock<Row> {
     const head = new ByteWriter(64);
     head.varUInt(this.columns.length);
     head.varUInt(this.count);
-    const parts: Buffer[] = [Buffer.from(head.bytes())];
+    const parts = [head.bytes()];
     for (const [name, column] of this.columns) {
       const header = new ByteWriter(64);
       header.string(name);
       header.string(column.type);
-      parts.push(Buffer.from(header.bytes()), ...column.parts());
+      parts.push(header.bytes(), ...column.parts());
     }
     return Buffer.concat(parts);
   }

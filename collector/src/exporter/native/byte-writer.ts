@@ -5,12 +5,9 @@ export class ByteWriter {
   private buf: Buffer;
   private at = 0;
 
-  constructor(initialBytes = 16 * 1024) {
+  // A block has some sixty of these and many requests carry a few spans: start small, double as needed.
+  constructor(initialBytes = 256) {
     this.buf = Buffer.allocUnsafe(initialBytes);
-  }
-
-  get length(): number {
-    return this.at;
   }
 
   /** The bytes written so far (a view, valid until the next write). */

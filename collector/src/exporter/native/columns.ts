@@ -15,7 +15,7 @@ export interface Column<T> {
 
 export class StringColumn implements Column<string> {
   readonly type = 'String';
-  readonly out = new ByteWriter();
+  private readonly out = new ByteWriter();
   add(value: string): void {
     this.out.string(value);
   }
@@ -26,7 +26,7 @@ export class StringColumn implements Column<string> {
 
 export class UInt8Column implements Column<number> {
   readonly type = 'UInt8';
-  private readonly out = new ByteWriter(1024);
+  private readonly out = new ByteWriter();
   add(value: number): void {
     this.out.uint8(value);
   }
@@ -37,7 +37,7 @@ export class UInt8Column implements Column<number> {
 
 export class UInt16Column implements Column<number> {
   readonly type = 'UInt16';
-  private readonly out = new ByteWriter(2048);
+  private readonly out = new ByteWriter();
   add(value: number): void {
     this.out.uint16(value);
   }
@@ -48,7 +48,7 @@ export class UInt16Column implements Column<number> {
 
 export class UInt64Column implements Column<bigint> {
   readonly type = 'UInt64';
-  private readonly out = new ByteWriter(8192);
+  private readonly out = new ByteWriter();
   add(value: bigint): void {
     this.out.uint64Big(value);
   }
@@ -60,7 +60,7 @@ export class UInt64Column implements Column<bigint> {
 /** Nanoseconds since the epoch. */
 export class DateTime64Column implements Column<bigint> {
   readonly type = 'DateTime64(9)';
-  private readonly out = new ByteWriter(8192);
+  private readonly out = new ByteWriter();
   add(value: bigint): void {
     this.out.int64(value);
   }
@@ -72,7 +72,7 @@ export class DateTime64Column implements Column<bigint> {
 /** Map(String, String): cumulative entry counts, then every key, then every value. */
 export class MapColumn implements Column<Attributes> {
   readonly type = 'Map(String, String)';
-  private readonly offsets = new ByteWriter(8192);
+  private readonly offsets = new ByteWriter();
   private readonly keys = new ByteWriter();
   private readonly values = new ByteWriter();
   private entries = 0;
@@ -94,7 +94,7 @@ export class MapColumn implements Column<Attributes> {
 /** Array(T): cumulative element counts, then the elements as one column of T. */
 export class ArrayColumn<T> implements Column<readonly T[]> {
   readonly type: string;
-  private readonly offsets = new ByteWriter(8192);
+  private readonly offsets = new ByteWriter();
   private elements = 0;
   constructor(private readonly inner: Column<T>) {
     this.type = `Array(${inner.type})`;
