@@ -55,8 +55,7 @@ export class BatchWriter implements Writer {
   }
 
   overLimit(): string | undefined {
-    if (this.spool.nearlyFull) return `the write-ahead log is full (${this.spool.bytes} of ${this.options.spoolMaxBytes} bytes, writer.spoolMaxBytes) because ClickHouse is not taking data fast enough`;
-    return this.queued >= this.options.maxQueueRows ? `the write queue holds ${this.queued} rows (writer.maxQueueRows ${this.options.maxQueueRows})` : undefined;
+    return this.spool.full ?? (this.queued >= this.options.maxQueueRows ? `the write queue holds ${this.queued} rows (writer.maxQueueRows ${this.options.maxQueueRows})` : undefined);
   }
 
   write(table: Table, body: Buffer, rows: number): Promise<void> {

@@ -56,8 +56,7 @@ export class LogWriter implements Writer {
     if (ageSeconds > this.options.maxBacklogSeconds) {
       return `the oldest row not yet in ClickHouse was acknowledged ${Math.round(ageSeconds)} s ago (writer.maxBacklogSeconds ${this.options.maxBacklogSeconds}) because ClickHouse is not taking data fast enough`;
     }
-    if (this.wal.nearlyFull) return `the write-ahead log is full (${this.wal.bytes} of ${this.options.spoolMaxBytes} bytes, writer.spoolMaxBytes) because ClickHouse is not taking data fast enough`;
-    return undefined;
+    return this.wal.full;
   }
 
   async write(table: Table, body: Buffer, rows: number): Promise<void> {

@@ -20,8 +20,12 @@ export interface WriteAheadLogOptions {
 /** The log cannot take another batch. */
 export class LogFull extends Error {
   constructor(bytes: number, maxBytes: number) {
-    super(`the write-ahead log is full (${bytes} of ${maxBytes} bytes, writer.spoolMaxBytes) because ClickHouse is not taking data fast enough; retry later`);
+    super(`${fullMessage(bytes, maxBytes)}; retry later`);
   }
+}
+
+function fullMessage(bytes: number, maxBytes: number): string {
+  return `the write-ahead log is full (${bytes} of ${maxBytes} bytes, writer.spoolMaxBytes) because ClickHouse is not taking data fast enough`;
 }
 
 /** One batch in the log, waiting to be stored in ClickHouse. */
@@ -62,6 +66,8 @@ interface Waiting {
   table: Buffer;
   body: Buffer;
   rows: number;
+  /** Bytes its record takes in the log, reserved from `maxBytes` until it is written. */
+  recordBytes: number;
   settling: Promise<boolean> | undefined;
   resolve: (batch: LoggedBatch) => void;
   reject: (error: Error) => void;
@@ -126,9 +132,10 @@ export class WriteAheadLog {
     return this.totalBytes;
   }
 
-  /** Within 5 % of `maxBytes`: the point where writers stop taking data, before an append would fail. */
-  get nearlyFull(): boolean {
-    return this.totalBytes + this.reservedBytes >= 0.95 * this.options.maxBytes;
+  /** Why writers should stop taking data: within 5 % of `maxBytes`, before an append would fail. */
+  get full(): string | undefined {
+    if (this.totalBytes + this.reservedBytes < 0.95 * this.options.maxBytes) return undefined;
+    return fullMessage(this.totalBytes, this.options.maxBytes);
   }
 
   get pendingBatches(): number {
@@ -169,7 +176,7 @@ export class WriteAheadLog {
     const recordBytes = HEADER + BATCH_HEAD + tableBytes.length + body.length;
     if (this.totalBytes + this.reservedBytes + recordBytes > this.options.maxBytes) return Promise.reject(new LogFull(this.totalBytes, this.options.maxBytes));
     this.reservedBytes += recordBytes;
-    const appended = new Promise<LoggedBatch>((resolve, reject) => this.waiting.push({ table: tableBytes, body, rows, settling, resolve, reject }));
+    const appended = new Promise<LoggedBatch>((resolve, reject) => this.waiting.push({ table: tableBytes, body, rows, recordBytes, settling, resolve, reject }));
     this.commitWaiting();
     return appended;
   }
@@ -201,7 +208,7 @@ export class WriteAheadLog {
         const payload = Buffer.alloc(9);
         payload.writeUInt8(COMMIT, 0);
         payload.writeBigUInt64BE(batch.id, 1);
-        records.set(batch.segment, [...(records.get(batch.segment) ?? []), frame(payload)]);
+        records.set(batch.segment, [...(records.get(batch.segment) ?? []), ...frame([payload])]);
       }
       for (const [segment, frames] of records) {
         if (segment.pending > 0) {
@@ -258,11 +265,10 @@ export class WriteAheadLog {
       head.writeUInt32BE(waiting.rows, 9);
       head.writeBigUInt64BE(BigInt(appendedAt), 13);
       head.writeUInt8(waiting.table.length, 21);
-      const record = frame(Buffer.concat([head, waiting.table, waiting.body]));
-      frames.push(record);
+      frames.push(...frame([head, waiting.table, waiting.body]));
       const offset = at + HEADER + BATCH_HEAD + waiting.table.length;
       batches.push({ id, table: waiting.table.toString(), rows: waiting.rows, format: 'Native', segment, offset, length: waiting.body.length, appendedAt, mayBeStored: false, settling: waiting.settling });
-      at += record.length;
+      at += waiting.recordBytes;
     }
     try {
       await this.write(segment, frames);
@@ -270,7 +276,7 @@ export class WriteAheadLog {
       await segment.handle!.datasync();
       this.options.observeFsync?.((performance.now() - started) / 1000);
     } finally {
-      for (const waiting of group) this.reservedBytes -= HEADER + BATCH_HEAD + waiting.table.length + waiting.body.length;
+      for (const waiting of group) this.reservedBytes -= waiting.recordBytes;
     }
     for (const [i, batch] of batches.entries()) {
       const body = group[i]!.body;
@@ -368,9 +374,10 @@ export class WriteAheadLog {
   }
 }
 
-function frame(payload: Buffer): Buffer {
+/** A record: its header (length and CRC of the payload) and the payload's parts, written as they are. */
+function frame(parts: Buffer[]): Buffer[] {
   const header = Buffer.alloc(HEADER);
-  header.writeUInt32BE(payload.length, 0);
-  header.writeUInt32BE(crc32(payload), 4);
-  return Buffer.concat([header, payload]);
+  header.writeUInt32BE(parts.reduce((length, part) => length + part.length, 0), 0);
+  header.writeUInt32BE(parts.reduce((crc, part) => crc32(part, crc), 0), 4);
+  return [header, ...parts];
 }
