@@ -7,10 +7,11 @@ export interface SkipRows {
   keys: string[];
 }
 
-export function quoteColumn(column: string): string {
-  return `\`${column}\``;
+export function columnList(columns: readonly string[]): string {
+  return columns.map((column) => `\`${column}\``).join(', ');
 }
 
-export function columnList(columns: readonly string[]): string {
-  return columns.map(quoteColumn).join(', ');
+/** The WHERE clause that leaves out `skip`'s rows (its keys go in the query parameter `skip`), or nothing. */
+export function skipClause(skip: SkipRows | undefined): string {
+  return skip ? ` WHERE ${skip.identity} NOT IN {skip:Array(String)}` : '';
 }

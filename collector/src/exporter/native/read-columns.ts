@@ -35,6 +35,8 @@ export function nativeStructure(body: Buffer): string {
   return described.join(', ');
 }
 
+const fixedWidth: Record<string, number> = { UInt8: 1, UInt16: 2, UInt64: 8, Int64: 8 };
+
 class Reader {
   private at = 0;
   constructor(private readonly buf: Buffer) {}
@@ -69,9 +71,8 @@ class Reader {
 
   /** Skips `rows` values of `type`; the types are those the encoder writes. */
   skip(type: string, rows: number): void {
-    const fixed: Record<string, number> = { UInt8: 1, UInt16: 2, UInt64: 8, Int64: 8 };
     if (type === 'String') for (let r = 0; r < rows; r++) this.advance(this.varUInt());
-    else if (fixed[type] !== undefined) this.advance(fixed[type] * rows);
+    else if (fixedWidth[type] !== undefined) this.advance(fixedWidth[type] * rows);
     else if (type.startsWith('DateTime64')) this.advance(8 * rows);
     else if (type.startsWith('Array(')) this.skip(type.slice(6, -1), this.lastOffset(rows));
     else if (type.startsWith('Map(')) {
