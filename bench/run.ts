@@ -19,6 +19,7 @@ import { generateTraffic } from '../test/generator/traffic.ts';
 import { spawnCollector, type CollectorProcess } from './collector.ts';
 import { consoleBenchmarks } from './console.ts';
 import { buildPayloads, decode, endpoint, formats, toRows } from './payloads.ts';
+import { policyBenchmarks } from './policy.ts';
 import { loadQueryData, queryBenchmarks, storageCost } from './queries.ts';
 import { storageLimits, type StorageLimits } from './storage-limit.ts';
 import { workerBenchmarks } from './worker.ts';
@@ -421,6 +422,7 @@ try {
     record({ section: '3 queries', metric: `${rollup.name} rollup: all ${rollup.minutes} minutes at once (the collector spreads this over the run)`, value: rollup.ms, unit: 'ms', reference: 'decode + enrich + insert of the same spans', referenceValue: loaded.loadMs });
   }
   await queryBenchmarks(store, size.queryRepeats, record, progress);
+  await policyBenchmarks(store, quick ? 3 : 5, record, progress);
   await storageCost(store, record);
   await store.close();
 

@@ -169,7 +169,9 @@ async function simulate(body: Record<string, unknown>, headers: Record<string, s
 }
 
 beforeAll(async () => {
-  collector = await startTestCollector({ SEAM_API_TENANTS: JSON.stringify({ [hashToken(tenantToken)]: ['default'] }), SEAM_TOKEN_HASHES: hashToken('admin-token'), SEAM_AUTH: 'on', SEAM_RECEIVER_AUTH: 'off' });
+  // These tests compare every flip with the truth: read from rows, every point is listed, whereas the
+  // policy rollup keeps 20 per shape and minute (its counts are compared with rows in policy-rollup.test.ts).
+  collector = await startTestCollector({ SEAM_ROLLUP_INTERVAL_SECONDS: '0', SEAM_API_TENANTS: JSON.stringify({ [hashToken(tenantToken)]: ['default'] }), SEAM_TOKEN_HASHES: hashToken('admin-token'), SEAM_AUTH: 'on', SEAM_RECEIVER_AUTH: 'off' });
   const traffic = buildTraffic(requests);
   sent = traffic.sent;
   await sendBatches(collector, traffic.batches);

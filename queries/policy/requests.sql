@@ -1,43 +1,20 @@
--- The recorded decision points a policy simulation re-evaluates, within the caller's scope, one row per
--- distinct request shape (what a route policy or AuthorizationPolicy can match on) with its count and
--- up to {samples} of its points, so the answer's size follows the variety of requests, not their number.
--- A mesh point's subject is part of its shape (a request principal names it); an edge point's is not.
+-- The recorded decision points a policy simulation re-evaluates, computed from rows, within the caller's
+-- scope: one row per distinct request shape with its count and up to {samples} of its points, so the
+-- answer's size follows the variety of requests, not their number.
 SELECT
-    layer, service, decision, reason, linked, subject, edgeIssuer, mappingVersion, groups, method, host, path, inboundPort,
-    namespace, canonicalService, canonicalRevision, userAgent, sourceNamespace,
+    toString(shapeHash) AS shapeHash,
+    any(layer) AS layer, any(service) AS service, any(decision) AS decision, any(reason) AS reason, any(linked) AS linked,
+    any(subject) AS subject, any(edgeIssuer) AS edgeIssuer, any(mappingVersion) AS mappingVersion, any(groups) AS groups,
+    any(method) AS method, any(host) AS host, any(path) AS path, any(inboundPort) AS inboundPort, any(namespace) AS namespace,
+    any(canonicalService) AS canonicalService, any(canonicalRevision) AS canonicalRevision, any(userAgent) AS userAgent,
+    any(sourceNamespace) AS sourceNamespace,
     toUInt32(count()) AS count,
     groupArray({samples:UInt32})((toString(toUnixTimestamp64Nano(Timestamp)), TraceId, SpanId, Subject)) AS samples
 FROM
 (
-    SELECT
-        Timestamp, TraceId, SpanId, Subject,
-        Layer AS layer,
-        ServiceName AS service,
-        Decision AS decision,
-        Reason AS reason,
-        toUInt8(EdgeTraceId != '') AS linked,
-        if(Layer = 'edge', '', Subject) AS subject,
-        EdgeIssuer AS edgeIssuer,
-        MappingVersion AS mappingVersion,
-        Groups AS groups,
-        Method AS method,
-        Host AS host,
-        Path AS path,
-        InboundPort AS inboundPort,
-        Namespace AS namespace,
-        CanonicalService AS canonicalService,
-        CanonicalRevision AS canonicalRevision,
-        UserAgent AS userAgent,
-        SourceNamespace AS sourceNamespace
-    FROM
-    (
-        -- Only the side the proposal covers is read.
-        SELECT * FROM seam_policy_edge_requests_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64}) WHERE {edge:UInt8} = 1
-        UNION ALL
-        SELECT * FROM seam_policy_mesh_requests_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64}) WHERE {mesh:UInt8} = 1
-    )
-    WHERE {scoped:UInt8} = 0 OR hasAny({scope:Array(String)}, [ServiceName, splitByChar('.', ServiceName)[-1]])
+    SELECT *
+    FROM seam_policy_shapes_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64}, edge = {edge:UInt8}, mesh = {mesh:UInt8}, subjects = {subjects:UInt8})
+    WHERE {scoped:UInt8} = 0 OR hasAny({scope:Array(String)}, [service, splitByChar('.', service)[-1]])
 )
-GROUP BY layer, service, decision, reason, linked, subject, edgeIssuer, mappingVersion, groups, method, host, path, inboundPort,
-    namespace, canonicalService, canonicalRevision, userAgent, sourceNamespace
+GROUP BY shapeHash
 ORDER BY min(Timestamp)

@@ -1,7 +1,8 @@
 -- Policy simulation input, computed when read (see R_1_decision_points.sql for the `_between` convention):
 -- every edge, gateway and sidecar decision point stamped within the window, with what a route policy or
 -- an AuthorizationPolicy matches on, read from the decision-point spans themselves (no table of its
--- own, so ingest pays nothing for it): method, host and path; for the mesh, the deciding workload's
+-- own, so ingest pays nothing for it; the collector rolls quiet minutes up into seam_policy_rollup,
+-- 013_seam_policy_rollup.sql): method, host and path; for the mesh, the deciding workload's
 -- namespace, canonical service and revision, the inbound port a sidecar names in its cluster, and the
 -- namespace of a sidecar's calling proxy.
 
@@ -103,3 +104,55 @@ CREATE OR REPLACE VIEW seam_policy_requests_between {{on_cluster}} AS
 SELECT * FROM seam_policy_edge_requests_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64})
 UNION ALL
 SELECT * FROM seam_policy_mesh_requests_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64});
+
+-- Every decision point of the window in the shape a simulation groups by (queries/policy/, the rollup),
+-- with its hash as the shape's key. Only the sides asked for are read (edge = 1, mesh = 1). An edge
+-- point's subject is not part of its shape (a route policy never names a caller); a mesh point's is,
+-- with subjects = 1, and otherwise only whether one was recorded ('*' stands for any).
+CREATE OR REPLACE VIEW seam_policy_shapes_between {{on_cluster}} AS
+SELECT *, cityHash64(layer, service, decision, reason, linked, subject, edgeIssuer, mappingVersion, groups, method, host, path,
+                     inboundPort, namespace, canonicalService, canonicalRevision, userAgent, sourceNamespace) AS shapeHash
+FROM
+(
+    SELECT
+        Timestamp, TraceId, SpanId, Subject,
+        Layer AS layer,
+        ServiceName AS service,
+        Decision AS decision,
+        Reason AS reason,
+        toUInt8(EdgeTraceId != '') AS linked,
+        multiIf(Layer = 'edge' OR Subject = '', '', {subjects:UInt8} = 1, Subject, '*') AS subject,
+        EdgeIssuer AS edgeIssuer,
+        MappingVersion AS mappingVersion,
+        Groups AS groups,
+        Method AS method,
+        Host AS host,
+        Path AS path,
+        InboundPort AS inboundPort,
+        Namespace AS namespace,
+        CanonicalService AS canonicalService,
+        CanonicalRevision AS canonicalRevision,
+        UserAgent AS userAgent,
+        SourceNamespace AS sourceNamespace
+    FROM
+    (
+        SELECT * FROM seam_policy_edge_requests_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64}) WHERE {edge:UInt8} = 1
+        UNION ALL
+        SELECT * FROM seam_policy_mesh_requests_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64}) WHERE {mesh:UInt8} = 1
+    )
+);
+
+-- Per minute of the window: the policy rollup's generation and whether it is still right (no row the
+-- shapes depend on has arrived near the minute since; seam_mismatch_minutes records those arrivals).
+CREATE OR REPLACE VIEW seam_policy_minute_states_between {{on_cluster}} AS
+SELECT m.Minute AS Minute, p.generation AS Generation, p.generation > 0 AND p.settledBefore > m.NearLastInsert AS Settled,
+       m.NearLastInsert AS NearLastInsert
+FROM seam_mismatch_minute_states_between(fromNs = {fromNs:Int64}, toNs = {toNs:Int64}) AS m
+LEFT JOIN
+(
+    SELECT Minute, max(Generation) AS generation, max(SettledBefore) AS settledBefore
+    FROM {{sharded seam_policy_minutes}}
+    WHERE Minute BETWEEN toStartOfMinute(fromUnixTimestamp64Nano({fromNs:Int64})) AND fromUnixTimestamp64Nano({toNs:Int64})
+    GROUP BY Minute
+) AS p ON p.Minute = m.Minute
+SETTINGS join_use_nulls = 0;

@@ -19,7 +19,10 @@ export interface RecordedShape {
   reason: string;
   /** For mesh points: whether an edge request is linked, whose asserted identity they carry. */
   linked: number;
-  /** For mesh points (a request principal names it); empty for edge points. */
+  /**
+   * For mesh points (a request principal names it): the subject, '*' for a subject left out of the shape
+   * because no proposed policy names one (subject-dependence.ts), '' for none; always '' for edge points.
+   */
   subject: string;
   edgeIssuer: string;
   mappingVersion: string;
@@ -35,9 +38,11 @@ export interface RecordedShape {
   /** For a sidecar point: the namespace of the proxy that called it ('' when no such span is recorded). */
   sourceNamespace: string;
   count: number;
-  /** [time in epoch ns, trace id, span id, subject]. */
-  samples: [string, string, string, string][];
+  samples: Sample[];
 }
+
+/** One recorded point of a shape: [time in epoch ns, trace id, span id, subject]. */
+export type Sample = [string, string, string, string];
 
 export interface Proposal {
   /** The Worker's route policy as proposed; edge points are re-evaluated only when given. */
@@ -129,39 +134,39 @@ export class Simulation {
     private readonly limit: number,
   ) {}
 
-  add(shape: RecordedShape): void {
+  /**
+   * Counts every point of a shape and lists its samples. For a shape that flips or cannot be decided,
+   * returns what lists more of its points: a shape read without samples gets them afterwards.
+   */
+  add(shape: RecordedShape): ((samples: Sample[]) => void) | undefined {
     if (shape.decision !== 'allow' && shape.decision !== 'deny') {
       this.untouched += shape.count;
-      return;
+      return undefined;
     }
     const verdict = shape.layer === 'edge' ? this.edge(shape) : this.mesh(shape);
     if (verdict === undefined) {
       this.untouched += shape.count;
-      return;
+      return undefined;
     }
     this.evaluated += shape.count;
     if (verdict.decision === 'undecidable') {
       this.undecidableCount += shape.count;
       this.undecidableReasons.set(verdict.reason, (this.undecidableReasons.get(verdict.reason) ?? 0) + shape.count);
-      for (const [timeNs, traceId, spanId] of shape.samples.slice(0, this.limit - this.undecidable.length)) {
-        this.undecidable.push({ timeNs, traceId, spanId, layer: shape.layer, service: shape.service, reason: verdict.reason });
-      }
-      return;
+      const list = (samples: Sample[]) => {
+        for (const [timeNs, traceId, spanId] of samples.slice(0, this.limit - this.undecidable.length)) {
+          this.undecidable.push({ timeNs, traceId, spanId, layer: shape.layer, service: shape.service, reason: verdict.reason });
+        }
+      };
+      list(shape.samples);
+      return list;
     }
-    if (verdict.decision === shape.decision) return;
+    if (verdict.decision === shape.decision) return undefined;
     const from = shape.decision;
     const to = verdict.decision;
     this.flipCount += shape.count;
-    for (const [timeNs, traceId, spanId, subject] of shape.samples.slice(0, this.limit - this.flips.length)) {
-      this.flips.push({ timeNs, traceId, spanId, layer: shape.layer, service: shape.service, subject, groups: shape.groups, method: shape.method, path: shape.path, from, to, rule: verdict.rule });
-    }
     const key = `${shape.layer}\u0000${verdict.rule}\u0000${to}`;
     const rule = this.rules.get(key) ?? { layer: shape.layer, rule: verdict.rule, from, to, count: 0, sampleTraceIds: [] };
     rule.count += shape.count;
-    for (const [, traceId] of shape.samples) {
-      if (rule.sampleTraceIds.length >= sampleCount) break;
-      if (!rule.sampleTraceIds.includes(traceId)) rule.sampleTraceIds.push(traceId);
-    }
     this.rules.set(key, rule);
     for (const name of shape.groups.length > 0 ? shape.groups : ['(none)']) {
       const group = this.groups.get(name) ?? { group: name, allowToDeny: 0, denyToAllow: 0 };
@@ -169,6 +174,17 @@ export class Simulation {
       else group.denyToAllow += shape.count;
       this.groups.set(name, group);
     }
+    const list = (samples: Sample[]) => {
+      for (const [timeNs, traceId, spanId, subject] of samples.slice(0, this.limit - this.flips.length)) {
+        this.flips.push({ timeNs, traceId, spanId, layer: shape.layer, service: shape.service, subject, groups: shape.groups, method: shape.method, path: shape.path, from, to, rule: verdict.rule });
+      }
+      for (const [, traceId] of samples) {
+        if (rule.sampleTraceIds.length >= sampleCount) break;
+        if (!rule.sampleTraceIds.includes(traceId)) rule.sampleTraceIds.push(traceId);
+      }
+    };
+    list(shape.samples);
+    return list;
   }
 
   result(): SimulationResult {

@@ -2,6 +2,7 @@ import type { Store } from '../store/open.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { rollUpDecisionCounts } from './decision-counts.ts';
 import { rollUpMismatches } from './mismatches.ts';
+import { rollUpPolicyShapes } from './policy-shapes.ts';
 
 export interface RollupOptions {
   /** Seconds between runs; 0 turns the rollup off on this replica (readers then count from rows). */
@@ -15,14 +16,15 @@ export const defaultRollupOptions: RollupOptions = { intervalSeconds: 30, graceS
 const rollups = [
   { name: 'decisions', what: 'counting decisions', run: rollUpDecisionCounts },
   { name: 'mismatches', what: 'storing mismatches', run: rollUpMismatches },
+  { name: 'policy', what: 'storing policy request shapes', run: rollUpPolicyShapes },
 ] as const;
 
-/** Runs the decision and mismatch rollups every interval, one run at a time, until stopped. */
+/** Runs the decision, mismatch and policy rollups every interval, one run at a time, until stopped. */
 export function scheduleRollup(store: Store, options: RollupOptions, metrics: Metrics, log: (line: string) => void): { stop(): Promise<void> } {
   if (options.intervalSeconds <= 0) return { stop: async () => {} };
   const minutesDone = metrics.counter(
     'seam_rollup_minutes_total',
-    'Minutes rolled up, by rollup: decisions (seam_decision_rollup) or mismatches (seam_mismatch_rollup)',
+    'Minutes rolled up, by rollup: decisions (seam_decision_rollup), mismatches (seam_mismatch_rollup) or policy (seam_policy_rollup)',
   );
   const failures = metrics.counter('seam_rollup_failures_total', 'Rollup runs that failed, by rollup (readers compute those minutes from rows meanwhile)');
   const lastError = new Map<string, string>();

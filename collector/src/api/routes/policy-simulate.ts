@@ -11,8 +11,8 @@ export const policySimulateRoute: FastifyPluginAsync<RouteContext> = async (app,
       schema: {
         summary: 'Recorded requests whose decision a proposed route policy or set of AuthorizationPolicies would flip',
         description:
-          'Re-evaluates every edge (with routes) and gateway and sidecar (with authz) decision point recorded in the window, at most ' +
-          '7 days (default: the last 24 h), and lists those whose decision would change, counted by rule and by group. ' +
+          'Re-evaluates every edge (with routes) and gateway and sidecar (with authz) decision point recorded in the minutes the window touches, at most ' +
+          '7 days (default: the last 24 h; the answer names the whole minutes it covered), and lists those whose decision would change, counted by rule and by group. ' +
           'What the recorded request cannot tell makes it undecidable, with the reason.',
         body: policySimulateBodySchema,
         response: { 200: policySimulationSchema, ...errorResponses },
