@@ -1,5 +1,5 @@
 import { defaultDecodeLimits } from '../collector/src/decode/limits.ts';
-import { decodeOtlpProtobuf } from '../collector/src/decode/otlp-wire.ts';
+import { decodeOtlpProtobufTraces } from '../collector/src/decode/otlp-proto-traces.ts';
 import { normalizeResourceSpans } from '../collector/src/decode/otlp-traces.ts';
 import { normalizeZipkin } from '../collector/src/decode/zipkin.ts';
 import { defaultEnrichOptions } from '../collector/src/enrich/options.ts';
@@ -85,7 +85,7 @@ export function buildPayloads(format: Format, distinct: number, spansPerBody: nu
 /** What a receiver does with a body before the pipeline: parse and normalise (no enrichment, no rows). */
 export function decode(format: Format, body: Buffer): Decoded<Span> {
   const stats = { truncated: 0 };
-  if (format === 'otlp-proto') return normalizeResourceSpans(decodeOtlpProtobuf('traces', body), 'proto', defaultDecodeLimits, stats);
+  if (format === 'otlp-proto') return decodeOtlpProtobufTraces(body, defaultDecodeLimits, stats);
   const parsed = JSON.parse(body.toString('utf8')) as unknown;
   return format === 'zipkin' ? normalizeZipkin(parsed, defaultDecodeLimits, stats) : normalizeResourceSpans(parsed, 'json', defaultDecodeLimits, stats);
 }

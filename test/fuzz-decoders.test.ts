@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import type { AttributeStats } from '../collector/src/decode/attributes.ts';
 import { defaultDecodeLimits, MalformedRequest, type DecodeLimits } from '../collector/src/decode/limits.ts';
-import { decodeOtlpProtobuf } from '../collector/src/decode/otlp-wire.ts';
+import { decodeOtlpProtobufTraces } from '../collector/src/decode/otlp-proto-traces.ts';
 import { normalizeResourceSpans } from '../collector/src/decode/otlp-traces.ts';
 import { normalizeZipkin } from '../collector/src/decode/zipkin.ts';
 import { enrichSpan } from '../collector/src/enrich/enrich-span.ts';
@@ -143,7 +143,7 @@ it(`OTLP protobuf decoder: ${casesPerDecoder.proto} random and mutated requests,
   const heap = process.memoryUsage().heapUsed;
   for (let i = 0; i < casesPerDecoder.proto; i++) {
     const bytes = i % 10 === 0 ? Buffer.from(Array.from({ length: r.int(512) }, () => r.int(256))) : mutateBytes(r, r.pick(otlpProto));
-    run(tally, () => normalizeResourceSpans(decodeOtlpProtobuf('traces', bytes), 'proto', limits, { truncated: 0 } as AttributeStats));
+    run(tally, () => decodeOtlpProtobufTraces(bytes, limits, { truncated: 0 } as AttributeStats));
   }
   report('otlp-proto', tally, heap);
 });

@@ -36,7 +36,10 @@ export function flattenAttributes(
       key = key.slice(0, limits.maxAttributeKeyLength);
       stats.truncated++;
     }
-    let text = anyValueToText(entry.value, limits, 0);
+    // Most values are strings: read them without the general walk below.
+    const value = entry.value as AnyValueLike | undefined;
+    const direct = value !== null && typeof value === 'object' ? value.stringValue : undefined;
+    let text = typeof direct === 'string' && hasOwn(value!, 'stringValue') ? direct : anyValueToText(value, limits, 0);
     if (text.length > limits.maxAttributeValueLength) {
       text = text.slice(0, limits.maxAttributeValueLength);
       stats.truncated++;

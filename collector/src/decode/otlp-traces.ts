@@ -1,10 +1,10 @@
-import type { Attributes, Decoded, Span, SpanKind, StatusCode } from '../model/span.ts';
+import type { Attributes, Decoded, Span, SpanEvent, SpanKind, SpanLink, StatusCode } from '../model/span.ts';
 import { flattenAttributes, type AttributeStats } from './attributes.ts';
 import { MalformedRequest, RejectedItem, type DecodeLimits } from './limits.ts';
 import { readId, readNanos, type Wire } from './wire-values.ts';
 
-const kinds: SpanKind[] = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
-const kindNames: Record<string, SpanKind> = {
+export const kinds: SpanKind[] = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
+export const kindNames: Record<string, SpanKind> = {
   SPAN_KIND_UNSPECIFIED: 'Unspecified',
   SPAN_KIND_INTERNAL: 'Internal',
   SPAN_KIND_SERVER: 'Server',
@@ -12,14 +12,14 @@ const kindNames: Record<string, SpanKind> = {
   SPAN_KIND_PRODUCER: 'Producer',
   SPAN_KIND_CONSUMER: 'Consumer',
 };
-const statuses: StatusCode[] = ['Unset', 'Ok', 'Error'];
-const statusNames: Record<string, StatusCode> = { STATUS_CODE_UNSET: 'Unset', STATUS_CODE_OK: 'Ok', STATUS_CODE_ERROR: 'Error' };
+export const statuses: StatusCode[] = ['Unset', 'Ok', 'Error'];
+export const statusNames: Record<string, StatusCode> = { STATUS_CODE_UNSET: 'Unset', STATUS_CODE_OK: 'Ok', STATUS_CODE_ERROR: 'Error' };
 
 type Obj = Record<string, unknown>;
 
 /**
- * Turns the `resourceSpans` of an ExportTraceServiceRequest — a protobufjs message or parsed OTLP/JSON,
- * which share field names — into normalised spans. A span that breaks the rules is rejected with a
+ * Turns the `resourceSpans` of an ExportTraceServiceRequest — parsed OTLP/JSON, or a protobufjs message,
+ * which shares its field names — into normalised spans. A span that breaks the rules is rejected with a
  * reason; the others go on.
  */
 export function normalizeResourceSpans(request: unknown, wire: Wire, limits: DecodeLimits, stats: AttributeStats): Decoded<Span> {
@@ -96,24 +96,34 @@ function normalizeSpan(
     resource,
     scopeName,
     scopeVersion,
-    events: events.slice(0, limits.maxEventsPerSpan).map((event) => {
-      const e = event as Obj;
-      return {
-        timeNs: readNanos(field(e, 'timeUnixNano', 'time_unix_nano'), 'events[].timeUnixNano'),
-        name: stringField(e, 'name'),
-        attributes: flattenAttributes(field(e, 'attributes'), limits, stats),
-      };
-    }),
-    links: links.slice(0, limits.maxLinksPerSpan).map((link) => {
-      const l = link as Obj;
-      return {
-        traceId: readId(field(l, 'traceId', 'trace_id'), 16, wire, 'links[].traceId', false),
-        spanId: readId(field(l, 'spanId', 'span_id'), 8, wire, 'links[].spanId', false),
-        traceState: stringField(l, 'traceState', 'trace_state'),
-        attributes: flattenAttributes(field(l, 'attributes'), limits, stats),
-      };
-    }),
+    events: normalizeEvents(events, limits, stats),
+    links: normalizeLinks(links, wire, limits, stats),
   };
+}
+
+/** A span's events as OTLP/JSON or the wire reader gives them, past the limit dropped. */
+export function normalizeEvents(events: unknown[], limits: DecodeLimits, stats: AttributeStats): SpanEvent[] {
+  return events.slice(0, limits.maxEventsPerSpan).map((event) => {
+    const e = event as Obj;
+    return {
+      timeNs: readNanos(field(e, 'timeUnixNano', 'time_unix_nano'), 'events[].timeUnixNano'),
+      name: stringField(e, 'name'),
+      attributes: flattenAttributes(field(e, 'attributes'), limits, stats),
+    };
+  });
+}
+
+/** A span's links as OTLP/JSON or the wire reader gives them, past the limit dropped. */
+export function normalizeLinks(links: unknown[], wire: Wire, limits: DecodeLimits, stats: AttributeStats): SpanLink[] {
+  return links.slice(0, limits.maxLinksPerSpan).map((link) => {
+    const l = link as Obj;
+    return {
+      traceId: readId(field(l, 'traceId', 'trace_id'), 16, wire, 'links[].traceId', false),
+      spanId: readId(field(l, 'spanId', 'span_id'), 8, wire, 'links[].spanId', false),
+      traceState: stringField(l, 'traceState', 'trace_state'),
+      attributes: flattenAttributes(field(l, 'attributes'), limits, stats),
+    };
+  });
 }
 
 // OTLP/JSON uses lowerCamelCase; the proto3 JSON mapping also allows the original snake_case names.
@@ -151,6 +161,6 @@ export function enumField<T>(value: unknown, byNumber: T[], byName: Record<strin
   throw new RejectedItem(`${name} ${JSON.stringify(value)} is not a known value`);
 }
 
-function note(out: Decoded<unknown>, reason: string): void {
+export function note(out: Decoded<unknown>, reason: string): void {
   if (out.rejectReasons.length < 5 && !out.rejectReasons.includes(reason)) out.rejectReasons.push(reason);
 }

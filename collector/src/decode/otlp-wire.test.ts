@@ -2,23 +2,27 @@ import { readdirSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { generateTraffic } from '../../../test/generator/traffic.ts';
 import { otlpJsonToProtobuf, readFixture, scenarioBodies } from '../../../test/helpers/fixtures.ts';
-import { defaultDecodeLimits } from './limits.ts';
-import { MalformedRequest } from './limits.ts';
+import { Random } from '../../../test/generator/random.ts';
+import { defaultDecodeLimits, MalformedRequest, RejectedItem, type DecodeLimits } from './limits.ts';
 import { LogsRequest, TraceRequest } from './otlp-proto.ts';
-import { decodeOtlpProtobuf } from './otlp-wire.ts';
+import { decodeOtlpProtobufTraces } from './otlp-proto-traces.ts';
+import { decodeOtlpProtobufLogs } from './otlp-wire.ts';
 import { normalizeResourceLogs } from './otlp-logs.ts';
 import { normalizeResourceSpans } from './otlp-traces.ts';
 
-// The reference is protobufjs decoding the same bytes from the .proto: both readers must give the
-// collector the same spans and log records, field for field.
-const viaProtobufjs = (signal: 'traces' | 'logs', bytes: Uint8Array) =>
-  signal === 'traces'
-    ? normalizeResourceSpans(TraceRequest.decode(bytes), 'proto', defaultDecodeLimits, { truncated: 0 })
-    : normalizeResourceLogs(LogsRequest.decode(bytes), 'proto', defaultDecodeLimits, { truncated: 0 });
-const viaWire = (signal: 'traces' | 'logs', bytes: Uint8Array) =>
-  signal === 'traces'
-    ? normalizeResourceSpans(decodeOtlpProtobuf('traces', bytes), 'proto', defaultDecodeLimits, { truncated: 0 })
-    : normalizeResourceLogs(decodeOtlpProtobuf('logs', bytes), 'proto', defaultDecodeLimits, { truncated: 0 });
+// The reference is protobufjs decoding the same bytes from the .proto, then the normalisation OTLP/JSON
+// goes through: the wire readers must give the collector the same spans and log records, field for
+// field, the same rejections and the same count of values cut at a limit.
+const viaProtobufjs = (signal: 'traces' | 'logs', bytes: Uint8Array, limits: DecodeLimits = defaultDecodeLimits) => {
+  const stats = { truncated: 0 };
+  const decoded = signal === 'traces' ? normalizeResourceSpans(TraceRequest.decode(bytes), 'proto', limits, stats) : normalizeResourceLogs(LogsRequest.decode(bytes), 'proto', limits, stats);
+  return { ...decoded, truncated: stats.truncated };
+};
+const viaWire = (signal: 'traces' | 'logs', bytes: Uint8Array, limits: DecodeLimits = defaultDecodeLimits) => {
+  const stats = { truncated: 0 };
+  const decoded = signal === 'traces' ? decodeOtlpProtobufTraces(bytes, limits, stats) : normalizeResourceLogs(decodeOtlpProtobufLogs(bytes), 'proto', limits, stats);
+  return { ...decoded, truncated: stats.truncated };
+};
 
 const s = (key: string, value: Record<string, unknown>) => ({ key, value });
 const oddSpan = {
@@ -121,7 +125,7 @@ it('refuses truncated, overlong, group-encoded and too deeply nested bodies as m
   for (const [name, bytes, message] of cases) {
     let error: unknown;
     try {
-      decodeOtlpProtobuf('traces', bytes);
+      decodeOtlpProtobufTraces(bytes, defaultDecodeLimits, { truncated: 0 });
     } catch (caught) {
       error = caught;
     }
@@ -129,4 +133,43 @@ it('refuses truncated, overlong, group-encoded and too deeply nested bodies as m
     expect((error as Error).message, name).toMatch(/^the body is not a valid protobuf ExportTraceServiceRequest: /);
     expect((error as Error).message, name).toMatch(message);
   }
+});
+
+it('agrees with protobufjs at tight limits and on mutated bodies, wherever both can read them', () => {
+  const tight: DecodeLimits = { maxSpansPerRequest: 7, maxAttributesPerSpan: 5, maxAttributeKeyLength: 8, maxAttributeValueLength: 10, maxEventsPerSpan: 1, maxLinksPerSpan: 1, maxAnyValueDepth: 1 };
+  const odd = Buffer.from(TraceRequest.encode(TraceRequest.fromObject(oddSpan)).finish());
+  const bodies = [odd, Buffer.concat([odd, odd, odd, odd, odd, odd, odd, odd])];
+  for (const batch of generateTraffic({ requests: 60, seed: 9, startMs: Date.UTC(2026, 10, 1) }).batches) {
+    if (batch.receiver === 'otlp-json' || batch.receiver === 'otlp-proto') bodies.push(Buffer.from(otlpJsonToProtobuf(batch.body, 'traces')));
+  }
+  for (const bytes of bodies) expect(viaWire('traces', bytes, tight)).toEqual(viaProtobufjs('traces', bytes, tight));
+
+  const rng = new Random(23);
+  let compared = 0;
+  let rejections = 0;
+  for (let i = 0; i < 3000; i++) {
+    const bytes = Buffer.from(bodies[rng.int(bodies.length)]!);
+    for (let flips = 1 + rng.int(3); flips > 0; flips--) bytes[rng.int(bytes.length)] = rng.int(256);
+    const limits = i % 2 === 0 ? tight : defaultDecodeLimits;
+    let expected: ReturnType<typeof viaProtobufjs>;
+    try {
+      expected = viaProtobufjs('traces', bytes, limits);
+    } catch (error) {
+      // protobufjs refuses what the wire reader may skip (an unknown wire type in an unknown field), and the reverse.
+      if (error instanceof Error && !(error instanceof RejectedItem)) continue;
+      throw error;
+    }
+    let actual: ReturnType<typeof viaWire>;
+    try {
+      actual = viaWire('traces', bytes, limits);
+    } catch (error) {
+      if (error instanceof MalformedRequest) continue;
+      throw error;
+    }
+    expect(actual).toEqual(expected);
+    compared++;
+    rejections += expected.rejected;
+  }
+  expect(compared).toBeGreaterThan(500);
+  expect(rejections).toBeGreaterThan(20);
 });

@@ -88,16 +88,16 @@ function edgeDecision(span: Span): Decision {
   };
 }
 
-/** Istio's dry-run (shadow) policy tags: what an `istio.io/dry-run` policy would have done. */
+// Istio's dry-run (shadow) policy tags: what an `istio.io/dry-run` policy would have done.
+const dryRunTags = ['deny_policy', 'allow_policy'].map((kind) => ({
+  result: `istio.authorization.dry_run.${kind}.result`,
+  name: `istio.authorization.dry_run.${kind}.name`,
+}));
+const noDryRun: Pick<Decision, 'dryRunResult' | 'dryRunPolicy'> = { dryRunResult: '', dryRunPolicy: '' };
+
 function readDryRun(span: Span): Pick<Decision, 'dryRunResult' | 'dryRunPolicy'> {
   const a = span.attributes;
-  for (const kind of ['deny_policy', 'allow_policy']) {
-    const result = a[`istio.authorization.dry_run.${kind}.result`];
-    if (result === 'denied') return { dryRunResult: 'deny', dryRunPolicy: a[`istio.authorization.dry_run.${kind}.name`] ?? '' };
-  }
-  for (const kind of ['deny_policy', 'allow_policy']) {
-    const result = a[`istio.authorization.dry_run.${kind}.result`];
-    if (result === 'allowed') return { dryRunResult: 'allow', dryRunPolicy: a[`istio.authorization.dry_run.${kind}.name`] ?? '' };
-  }
-  return { dryRunResult: '', dryRunPolicy: '' };
+  for (const tag of dryRunTags) if (a[tag.result] === 'denied') return { dryRunResult: 'deny', dryRunPolicy: a[tag.name] ?? '' };
+  for (const tag of dryRunTags) if (a[tag.result] === 'allowed') return { dryRunResult: 'allow', dryRunPolicy: a[tag.name] ?? '' };
+  return noDryRun;
 }

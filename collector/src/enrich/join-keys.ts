@@ -45,6 +45,7 @@ function isSubrequest(span: Span): boolean {
  * without the colo suffix. The hex part alone identifies the request.
  */
 export function normalizeRayId(value: string): string {
+  if (value === '') return '';
   const match = /^([0-9a-fA-F]{16})(?:-[A-Za-z0-9]+)?$/.exec(value.trim());
   return match ? match[1]!.toLowerCase() : '';
 }

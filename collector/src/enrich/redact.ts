@@ -12,9 +12,10 @@ export const redactedValue = '[REDACTED]';
  */
 export function redactAttributes(attributes: Attributes, sensitiveKeys: string[]): number {
   let count = 0;
+  const verdicts = verdictsFor(sensitiveKeys);
   for (const key in attributes) {
     const value = attributes[key]!;
-    if (value !== '' && value !== redactedValue && isSensitiveKey(key, sensitiveKeys)) {
+    if (value !== '' && value !== redactedValue && isSensitiveKey(key, sensitiveKeys, verdicts)) {
       attributes[key] = redactedValue;
       count++;
       continue;
@@ -33,8 +34,25 @@ const shortestCredential = 9;
 const mayHoldCredential = /eyJ|bearer|basic|digest|negotiate/i;
 
 export function redactText(text: string): string {
-  if (text.length < shortestCredential || !mayHoldCredential.test(text)) return text;
+  if (text.length < shortestCredential || !mayHoldCredentialMemo(text)) return text;
   return text.replace(jwtShape, `${redactedValue}`).replace(credentialScheme, (_m, scheme: string) => `${scheme} ${redactedValue}`);
+}
+
+// Values recur from span to span (methods, cluster names, node ids): the scan is remembered for short
+// ones, since looking a string up costs less than scanning it.
+const memoLength = 96;
+const maxRememberedValues = 10_000;
+const scanned = new Map<string, boolean>();
+
+function mayHoldCredentialMemo(text: string): boolean {
+  if (text.length > memoLength) return mayHoldCredential.test(text);
+  let verdict = scanned.get(text);
+  if (verdict === undefined) {
+    verdict = mayHoldCredential.test(text);
+    if (scanned.size >= maxRememberedValues) scanned.clear();
+    scanned.set(text, verdict);
+  }
+  return verdict;
 }
 
 /**
@@ -42,9 +60,7 @@ export function redactText(text: string): string {
  * `grpc.metadata:cookie` or `access_token` — so that namespaces such as `istio.authorization.dry_run.*`
  * or Seam's own `seam.auth.*` claims are not mistaken for credentials.
  */
-function isSensitiveKey(key: string, sensitiveKeys: string[]): boolean {
-  let verdicts = verdictsByKeys.get(sensitiveKeys);
-  if (!verdicts) verdictsByKeys.set(sensitiveKeys, (verdicts = new Map()));
+function isSensitiveKey(key: string, sensitiveKeys: string[], verdicts: Map<string, boolean>): boolean {
   let verdict = verdicts.get(key);
   if (verdict === undefined) {
     const name = key.toLowerCase().split(/[.:/]/).at(-1) ?? '';
@@ -58,3 +74,9 @@ function isSensitiveKey(key: string, sensitiveKeys: string[]): boolean {
 
 const maxRememberedKeys = 10_000;
 const verdictsByKeys = new WeakMap<string[], Map<string, boolean>>();
+
+function verdictsFor(sensitiveKeys: string[]): Map<string, boolean> {
+  let verdicts = verdictsByKeys.get(sensitiveKeys);
+  if (!verdicts) verdictsByKeys.set(sensitiveKeys, (verdicts = new Map()));
+  return verdicts;
+}

@@ -1,5 +1,6 @@
 import type { EnrichedLog } from '../enrich/enrich-log.ts';
 import type { EnrichedSpan } from '../enrich/enrich-span.ts';
+import type { SpanEvent, SpanLink } from '../model/span.ts';
 import { NativeBlock } from './native/block.ts';
 import { ArrayColumn, DateTime64Column, MapColumn, StringColumn, UInt16Column, UInt64Column, UInt8Column } from './native/columns.ts';
 
@@ -17,7 +18,7 @@ export function spanBlock(): NativeBlock<EnrichedSpan> {
     SpanName: new StringColumn(),
     SpanKind: new StringColumn(),
     ServiceName: new StringColumn(),
-    ResourceAttributes: new MapColumn(),
+    ResourceAttributes: new MapColumn(true),
     ScopeName: new StringColumn(),
     ScopeVersion: new StringColumn(),
     SpanAttributes: new MapColumn(),
@@ -65,13 +66,13 @@ export function spanBlock(): NativeBlock<EnrichedSpan> {
     c.Duration.add(s.endNs > s.startNs ? s.endNs - s.startNs : 0n);
     c.StatusCode.add(s.statusCode);
     c.StatusMessage.add(s.statusMessage);
-    c['Events.Timestamp'].add(s.events.map((event) => event.timeNs));
-    c['Events.Name'].add(s.events.map((event) => event.name));
-    c['Events.Attributes'].add(s.events.map((event) => event.attributes));
-    c['Links.TraceId'].add(s.links.map((link) => link.traceId));
-    c['Links.SpanId'].add(s.links.map((link) => link.spanId));
-    c['Links.TraceState'].add(s.links.map((link) => link.traceState));
-    c['Links.Attributes'].add(s.links.map((link) => link.attributes));
+    c['Events.Timestamp'].add(each(s.events, eventTime));
+    c['Events.Name'].add(each(s.events, eventName));
+    c['Events.Attributes'].add(each(s.events, eventAttributes));
+    c['Links.TraceId'].add(each(s.links, linkTraceId));
+    c['Links.SpanId'].add(each(s.links, linkSpanId));
+    c['Links.TraceState'].add(each(s.links, linkTraceState));
+    c['Links.Attributes'].add(each(s.links, linkAttributes));
     c.Layer.add(e.layer);
     c.Subject.add(e.identity.subject);
     c.Issuer.add(e.identity.issuer);
@@ -91,6 +92,17 @@ export function spanBlock(): NativeBlock<EnrichedSpan> {
   });
 }
 
+// Most spans have no events or links: their nested columns take one shared empty list.
+const none: readonly never[] = [];
+const each = <T, V>(items: readonly T[], pick: (item: T) => V): readonly V[] => (items.length === 0 ? none : items.map(pick));
+const eventTime = (event: SpanEvent) => event.timeNs;
+const eventName = (event: SpanEvent) => event.name;
+const eventAttributes = (event: SpanEvent) => event.attributes;
+const linkTraceId = (link: SpanLink) => link.traceId;
+const linkSpanId = (link: SpanLink) => link.spanId;
+const linkTraceState = (link: SpanLink) => link.traceState;
+const linkAttributes = (link: SpanLink) => link.attributes;
+
 /** A request's log records as one Native block for `otel_logs`. */
 export function logBlock(): NativeBlock<EnrichedLog> {
   const c = {
@@ -103,7 +115,7 @@ export function logBlock(): NativeBlock<EnrichedLog> {
     ServiceName: new StringColumn(),
     Body: new StringColumn(),
     ResourceSchemaUrl: new StringColumn(),
-    ResourceAttributes: new MapColumn(),
+    ResourceAttributes: new MapColumn(true),
     ScopeSchemaUrl: new StringColumn(),
     ScopeName: new StringColumn(),
     ScopeVersion: new StringColumn(),

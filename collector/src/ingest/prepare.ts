@@ -1,7 +1,8 @@
 import type { AttributeStats } from '../decode/attributes.ts';
 import { MalformedRequest, type DecodeLimits } from '../decode/limits.ts';
 import { normalizeResourceLogs } from '../decode/otlp-logs.ts';
-import { decodeOtlpProtobuf } from '../decode/otlp-wire.ts';
+import { decodeOtlpProtobufTraces } from '../decode/otlp-proto-traces.ts';
+import { decodeOtlpProtobufLogs } from '../decode/otlp-wire.ts';
 import { normalizeResourceSpans } from '../decode/otlp-traces.ts';
 import { normalizeZipkin } from '../decode/zipkin.ts';
 import { enrichLog } from '../enrich/enrich-log.ts';
@@ -47,26 +48,28 @@ const expected = {
  */
 export function prepare(request: RawRequest, options: PrepareOptions): Prepared {
   const stats: AttributeStats = { truncated: 0 };
-  const message = read(request);
   if (request.signal === 'logs') {
+    const message = request.encoding === 'otlp-proto' ? decodeOtlpProtobufLogs(request.body) : parse(request.body, expected[request.encoding].logs);
     const decoded = normalizeResourceLogs(message, request.encoding === 'otlp-proto' ? 'proto' : 'json', options.limits, stats);
     const block = logBlock();
     for (const log of decoded.items) block.add(enrichLog(log, options.enrich));
     return { table: 'otel_logs', block: block.encode(), rows: block.rows, rejected: decoded.rejected, rejectReasons: decoded.rejectReasons, truncated: stats.truncated };
   }
   const decoded =
-    request.encoding === 'zipkin' ? normalizeZipkin(message, options.limits, stats) : normalizeResourceSpans(message, request.encoding === 'otlp-proto' ? 'proto' : 'json', options.limits, stats);
+    request.encoding === 'otlp-proto'
+      ? decodeOtlpProtobufTraces(request.body, options.limits, stats)
+      : request.encoding === 'zipkin'
+        ? normalizeZipkin(parse(request.body, expected.zipkin.spans), options.limits, stats)
+        : normalizeResourceSpans(parse(request.body, expected['otlp-json'].spans), 'json', options.limits, stats);
   const block = spanBlock();
   for (const span of decoded.items) block.add(enrichSpan(span, options.enrich));
   return { table: 'otel_traces', block: block.encode(), rows: block.rows, rejected: decoded.rejected, rejectReasons: decoded.rejectReasons, truncated: stats.truncated };
 }
 
-function read(request: RawRequest): unknown {
-  if (request.encoding === 'otlp-proto') return decodeOtlpProtobuf(request.signal === 'spans' ? 'traces' : 'logs', request.body);
-  const what = expected[request.encoding][request.signal];
-  if (request.body.length === 0) throw new MalformedRequest(`the body is empty; send ${what}`);
+function parse(body: Uint8Array, what: string): unknown {
+  if (body.length === 0) throw new MalformedRequest(`the body is empty; send ${what}`);
   try {
-    return JSON.parse(Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength).toString('utf8')) as unknown;
+    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')) as unknown;
   } catch (error) {
     throw new MalformedRequest(`the body is not valid JSON (${(error as Error).message}); send ${what}`);
   }

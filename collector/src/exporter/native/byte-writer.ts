@@ -15,6 +15,18 @@ export class ByteWriter {
     return this.buf.subarray(0, this.at);
   }
 
+  /** How many bytes are written so far. */
+  get position(): number {
+    return this.at;
+  }
+
+  /** Bytes already encoded, copied as they are. */
+  append(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.at);
+    this.at += bytes.length;
+  }
+
   varUInt(value: number): void {
     this.ensure(10);
     while (value >= 0x80) {

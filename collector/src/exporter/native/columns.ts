@@ -69,14 +69,30 @@ export class DateTime64Column implements Column<bigint> {
   }
 }
 
-/** Map(String, String): cumulative entry counts, then every key, then every value. */
+/**
+ * Map(String, String): cumulative entry counts, then every key, then every value. With `repeats`, the
+ * same object added again in a row (every span of a resource shares its resource's attributes) is
+ * copied from the bytes written the first time instead of being encoded again.
+ */
 export class MapColumn implements Column<Attributes> {
   readonly type = 'Map(String, String)';
   private readonly offsets = new ByteWriter();
   private readonly keys = new ByteWriter();
   private readonly values = new ByteWriter();
   private entries = 0;
+  private last: { value: Attributes; count: number; keys: Buffer; values: Buffer } | undefined;
+  constructor(private readonly repeats = false) {}
   add(value: Attributes): void {
+    const last = this.last;
+    if (last !== undefined && last.value === value) {
+      this.keys.append(last.keys);
+      this.values.append(last.values);
+      this.entries += last.count;
+      this.offsets.uint64(this.entries);
+      return;
+    }
+    const keysAt = this.keys.position;
+    const valuesAt = this.values.position;
     const keys = Object.keys(value);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
@@ -85,6 +101,9 @@ export class MapColumn implements Column<Attributes> {
     }
     this.entries += keys.length;
     this.offsets.uint64(this.entries);
+    if (this.repeats) {
+      this.last = { value, count: keys.length, keys: Buffer.from(this.keys.bytes().subarray(keysAt)), values: Buffer.from(this.values.bytes().subarray(valuesAt)) };
+    }
   }
   parts(): Buffer[] {
     return [this.offsets.bytes(), this.keys.bytes(), this.values.bytes()];

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.ts';
 import { schemaTarget } from '../../config/schema-target.ts';
 import type { EnrichedSpan } from '../../enrich/enrich-span.ts';
-import type { Span } from '../../model/span.ts';
+import type { Attributes, Span } from '../../model/span.ts';
 import { migrate } from '../../store/migrate.ts';
 import { openStore, type Store } from '../../store/open.ts';
 import { spanBlock, spanColumns } from '../rows.ts';
@@ -30,6 +30,9 @@ const awkward = {
   markup: '<img src=x onerror=alert(1)>',
 };
 
+// Spans of one resource share its attributes object, which the encoder copies instead of encoding again.
+const resources: Attributes[] = [{ 'service.name': 'svc-0', 'k8s.pod.name': awkward.unicode }, { 'service.name': 'svc-1' }];
+
 function span(i: number, overrides: Partial<Span> = {}): EnrichedSpan {
   return {
     span: {
@@ -44,7 +47,7 @@ function span(i: number, overrides: Partial<Span> = {}): EnrichedSpan {
       statusCode: 'Error',
       statusMessage: awkward.long,
       attributes: i % 3 === 0 ? {} : { ...awkward, [`key-${awkward.unicode}`]: String(i) },
-      resource: { 'service.name': `svc-${i % 2}` },
+      resource: resources[Math.floor(i / 3) % 2]!,
       scopeName: 'scope',
       scopeVersion: '1',
       events: i % 2 ? [{ timeNs: 5n, name: 'e1', attributes: { a: awkward.unicode } }, { timeNs: 6n, name: 'e2', attributes: {} }] : [],

@@ -1,0 +1,373 @@
+import type { Attributes, Decoded, Span } from '../model/span.ts';
+import { anyValueToText, type AttributeStats } from './attributes.ts';
+import { MalformedRequest, RejectedItem, type DecodeLimits } from './limits.ts';
+import { enumField, kindNames, kinds, normalizeEvents, normalizeLinks, note, statuses, statusNames } from './otlp-traces.ts';
+import { anyValueList, embedded, endOf, FIXED64, keyValue, keyValueList, LENGTH, Malformed, Reader, skip, tag, VARINT, type Obj } from './proto-reader.ts';
+import { Utf8Cache } from './utf8-cache.ts';
+import { readNanos } from './wire-values.ts';
+
+/**
+ * Reads an OTLP protobuf ExportTraceServiceRequest straight into normalised spans: attribute keys and
+ * values go from the wire to the span's attribute record, with no message objects in between, and
+ * recurring strings are taken from a cache instead of being decoded again. Gives exactly what parsing
+ * the request and `normalizeResourceSpans` give (collector/src/decode/otlp-wire.test.ts compares them
+ * with protobufjs), including which spans are rejected and why.
+ */
+export function decodeOtlpProtobufTraces(body: Uint8Array, limits: DecodeLimits, stats: AttributeStats): Decoded<Span> {
+  const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const reader = new TraceReader(new Reader(buf), limits, stats);
+  try {
+    return reader.request();
+  } catch (error) {
+    if (error instanceof Malformed) throw new MalformedRequest(`the body is not a valid protobuf ExportTraceServiceRequest: ${error.message}`);
+    throw error;
+  }
+}
+
+// One per thread: keys and common values recur across requests and senders.
+const keys = new Utf8Cache(4096, 64);
+const values = new Utf8Cache(4096, 64);
+const hexSlice = (Buffer.prototype as unknown as { hexSlice: (this: Buffer, start: number, end: number) => string }).hexSlice;
+
+/** Where a length-delimited field's payload lies; start -1: the field was absent. */
+interface Range {
+  start: number;
+  end: number;
+}
+const absent: Range = { start: -1, end: -1 };
+
+class TraceReader {
+  private readonly out: Decoded<Span> = { items: [], rejected: 0, rejectReasons: [] };
+  // The key/value pair the last keyValue() read (an array or map value still as read, rendered only if
+  // the attribute is kept), and the first reason a value could not be rendered.
+  private key = '';
+  private text = '';
+  private nestedValue: Obj | undefined;
+  private valueProblem: string | undefined;
+  private truncated = 0;
+
+  constructor(
+    private readonly reader: Reader,
+    private readonly limits: DecodeLimits,
+    private readonly stats: AttributeStats,
+  ) {}
+
+  request(): Decoded<Span> {
+    const r = this.reader;
+    while (r.pos < r.end) {
+      const t = r.varint();
+      if (t === tag(1, LENGTH)) this.resourceSpans(this.payload());
+      else skip(r, t);
+    }
+    return this.out;
+  }
+
+  /** Moves past the current field's payload and gives its range. */
+  private payload(): Range {
+    const start = this.reader.payload();
+    return { start, end: this.reader.pos };
+  }
+
+  /** Reads `range` with `read`, then carries on after the field that held it. */
+  private within<T>(range: Range, read: (end: number) => T): T {
+    const r = this.reader;
+    const after = r.pos;
+    r.pos = range.start;
+    const value = read(range.end);
+    endOf(r, range.end);
+    r.pos = after;
+    return value;
+  }
+
+  // Depths follow the message nesting (request 0, ResourceSpans 1, ScopeSpans 2, Span 3), so that the
+  // object readers used below refuse the same nesting as everywhere else.
+  private resourceSpans(range: Range): void {
+    const r = this.reader;
+    r.pos = range.start;
+    // The resource may follow its spans on the wire: find every part first.
+    let resource = absent;
+    const scopes: Range[] = [];
+    while (r.pos < range.end) {
+      const t = r.varint();
+      if (t === tag(1, LENGTH)) resource = this.payload();
+      else if (t === tag(2, LENGTH)) scopes.push(this.payload());
+      else skip(r, t);
+    }
+    endOf(r, range.end);
+    const attributes = resource === absent ? {} : this.within(resource, (end) => this.resource(end));
+    for (const scope of scopes) this.within(scope, (end) => this.scopeSpans(end, attributes));
+  }
+
+  /** A broken resource spoils every span under it, so the request as a whole is refused. */
+  private resource(end: number): Attributes {
+    const r = this.reader;
+    const attributes: Attributes = {};
+    let count = 0;
+    this.truncated = 0;
+    while (r.pos < end) {
+      const t = r.varint();
+      if (t === tag(1, LENGTH)) count = this.attribute(attributes, count, 2);
+      else skip(r, t);
+    }
+    this.stats.truncated += this.truncated;
+    if (this.valueProblem !== undefined) throw new MalformedRequest(`a resource's attributes are malformed: ${this.take()}`);
+    return attributes;
+  }
+
+  private scopeSpans(end: number, resource: Attributes): void {
+    const r = this.reader;
+    let scope = absent;
+    const spans: Range[] = [];
+    while (r.pos < end) {
+      const t = r.varint();
+      if (t === tag(2, LENGTH)) spans.push(this.payload());
+      else if (t === tag(1, LENGTH)) scope = this.payload();
+      else skip(r, t);
+    }
+    let name = '';
+    let version = '';
+    if (scope !== absent) {
+      this.within(scope, (scopeEnd) => {
+        while (r.pos < scopeEnd) {
+          const t = r.varint();
+          if (t === tag(1, LENGTH)) name = r.string();
+          else if (t === tag(2, LENGTH)) version = r.string();
+          // Not stored, but read, so that a malformed one is refused as it would be anywhere else.
+          else if (t === tag(3, LENGTH)) embedded(r, keyValue, 3);
+          else skip(r, t);
+        }
+      });
+    }
+    for (const span of spans) {
+      if (this.out.items.length + this.out.rejected >= this.limits.maxSpansPerRequest) {
+        this.out.rejected++;
+        note(this.out, `more than ${this.limits.maxSpansPerRequest} spans in one request`);
+        continue;
+      }
+      try {
+        this.out.items.push(this.within(span, (spanEnd) => this.span(spanEnd, resource, name, version)));
+      } catch (error) {
+        if (!(error instanceof RejectedItem)) throw error;
+        this.out.rejected++;
+        note(this.out, error.message);
+      }
+    }
+  }
+
+  /** A span, read whole before it is judged, so that a malformed field anywhere refuses the request. */
+  private span(end: number, resource: Attributes, scopeName: string, scopeVersion: string): Span {
+    const r = this.reader;
+    let traceId = absent;
+    let spanId = absent;
+    let parentSpanId = absent;
+    let traceState = '';
+    let name = '';
+    let kind = 0;
+    let start: bigint | undefined;
+    let finish: bigint | undefined;
+    let statusCode = 0;
+    let statusMessage = '';
+    const attributes: Attributes = {};
+    let count = 0;
+    const events: Obj[] = [];
+    const links: Obj[] = [];
+    this.truncated = 0;
+    this.valueProblem = undefined;
+    while (r.pos < end) {
+      const t = r.varint();
+      if (t === tag(9, LENGTH)) count = this.attribute(attributes, count, 3);
+      else if (t === tag(1, LENGTH)) traceId = this.payload();
+      else if (t === tag(2, LENGTH)) spanId = this.payload();
+      else if (t === tag(4, LENGTH)) parentSpanId = this.payload();
+      else if (t === tag(5, LENGTH)) name = values.get(r.buf, r.payload(), r.pos);
+      else if (t === tag(6, VARINT)) kind = r.varint();
+      else if (t === tag(7, FIXED64)) start = r.fixed64();
+      else if (t === tag(8, FIXED64)) finish = r.fixed64();
+      else if (t === tag(3, LENGTH)) traceState = r.string();
+      else if (t === tag(11, LENGTH)) events.push(embedded(r, event, 3));
+      else if (t === tag(13, LENGTH)) links.push(embedded(r, link, 3));
+      else if (t === tag(15, LENGTH)) {
+        const status = embedded(r, readStatus, 3);
+        statusCode = status.code as number;
+        statusMessage = status.message as string;
+      } else skip(r, t);
+    }
+    const ids = {
+      traceId: this.id(traceId, 16, 'traceId', false),
+      spanId: this.id(spanId, 8, 'spanId', false),
+      parentSpanId: this.id(parentSpanId, 8, 'parentSpanId', true),
+    };
+    const startNs = readNanos(start, 'startTimeUnixNano');
+    const endNs = readNanos(finish, 'endTimeUnixNano');
+    if (events.length > this.limits.maxEventsPerSpan) this.stats.truncated++;
+    if (links.length > this.limits.maxLinksPerSpan) this.stats.truncated++;
+    const spanKind = enumField(kind, kinds, kindNames, 'kind');
+    const code = enumField(statusCode, statuses, statusNames, 'status.code');
+    this.stats.truncated += this.truncated;
+    if (this.valueProblem !== undefined) throw new RejectedItem(this.take());
+    return {
+      ...ids,
+      traceState,
+      name,
+      kind: spanKind,
+      startNs,
+      endNs: endNs < startNs ? startNs : endNs,
+      statusCode: code,
+      statusMessage,
+      attributes,
+      resource,
+      scopeName,
+      scopeVersion,
+      events: normalizeEvents(events, this.limits, this.stats),
+      links: normalizeLinks(links, 'proto', this.limits, this.stats),
+    };
+  }
+
+  /**
+   * One KeyValue (a field of the message at `depth`) into `attributes`, as `flattenAttributes` adds
+   * it: empty keys dropped, past the attribute limit dropped (and counted), keys and values cut at
+   * their limits. Returns the new count.
+   */
+  private attribute(attributes: Attributes, count: number, depth: number): number {
+    const r = this.reader;
+    const start = r.payload();
+    const end = r.pos;
+    r.pos = start;
+    this.keyValue(end, depth + 1);
+    endOf(r, end);
+    let key = this.key;
+    if (key === '') return count;
+    if (count >= this.limits.maxAttributesPerSpan) {
+      this.truncated++;
+      return count;
+    }
+    if (key.length > this.limits.maxAttributeKeyLength) {
+      key = key.slice(0, this.limits.maxAttributeKeyLength);
+      this.truncated++;
+    }
+    let text = this.nestedValue === undefined ? this.text : this.nested(this.nestedValue);
+    if (text.length > this.limits.maxAttributeValueLength) {
+      text = text.slice(0, this.limits.maxAttributeValueLength);
+      this.truncated++;
+    }
+    if (!Object.hasOwn(attributes, key)) count++;
+    attributes[key] = text;
+    return count;
+  }
+
+  /** A KeyValue message's key and its value as text, into `key` and `text`; the last of each wins. */
+  private keyValue(end: number, depth: number): void {
+    const r = this.reader;
+    this.key = '';
+    this.text = '';
+    this.nestedValue = undefined;
+    while (r.pos < end) {
+      const t = r.varint();
+      if (t === tag(1, LENGTH)) this.key = keys.get(r.buf, r.payload(), r.pos);
+      else if (t === tag(2, LENGTH)) {
+        const start = r.payload();
+        const valueEnd = r.pos;
+        r.pos = start;
+        this.text = this.anyValue(valueEnd, depth + 1);
+        endOf(r, valueEnd);
+      } else skip(r, t);
+    }
+  }
+
+  /**
+   * An AnyValue as text, as `anyValueToText` renders it, or an array or map into `nestedValue`; a oneof,
+   * so the last member on the wire is the one set.
+   */
+  private anyValue(end: number, depth: number): string {
+    const r = this.reader;
+    let text = '';
+    this.nestedValue = undefined;
+    while (r.pos < end) {
+      const t = r.varint();
+      let nested: Obj | undefined;
+      if (t === tag(1, LENGTH)) text = values.get(r.buf, r.payload(), r.pos);
+      else if (t === tag(2, VARINT)) text = r.varint() !== 0 ? 'true' : 'false';
+      else if (t === tag(3, VARINT)) text = r.int64().toString();
+      else if (t === tag(4, FIXED64)) text = String(r.double());
+      else if (t === tag(5, LENGTH)) nested = { arrayValue: embedded(r, anyValueList, depth) };
+      else if (t === tag(6, LENGTH)) nested = { kvlistValue: embedded(r, keyValueList, depth) };
+      else if (t === tag(7, LENGTH)) text = Buffer.from(r.bytes()).toString('base64');
+      else {
+        skip(r, t);
+        continue;
+      }
+      this.nestedValue = nested;
+    }
+    return text;
+  }
+
+  /** An array or map value as JSON; one nested too deep rejects its span, once the span is read. */
+  private nested(value: Obj): string {
+    try {
+      return anyValueToText(value, this.limits, 0);
+    } catch (error) {
+      if (!(error instanceof RejectedItem)) throw error;
+      this.valueProblem ??= error.message;
+      return '';
+    }
+  }
+
+  private take(): string {
+    const problem = this.valueProblem!;
+    this.valueProblem = undefined;
+    return problem;
+  }
+
+  /** A trace or span id as lowercase hex; an absent, empty or all-zero optional id reads as ''. */
+  private id(range: Range, bytes: number, name: string, optional: boolean): string {
+    const buf = this.reader.buf;
+    const length = range.end - range.start;
+    if (length !== 0 && length !== bytes) throw new RejectedItem(`${name} has ${length} bytes, expected ${bytes}`);
+    let zero = true;
+    for (let i = range.start; i < range.end && zero; i++) zero = buf[i] === 0;
+    if (zero) {
+      if (optional) return '';
+      throw new RejectedItem(`${name} is missing or all zero`);
+    }
+    return hexSlice.call(buf, range.start, range.end);
+  }
+}
+
+function readStatus(reader: Reader, end: number): Obj {
+  const out: Obj = { message: '', code: 0 };
+  while (reader.pos < end) {
+    const t = reader.varint();
+    if (t === tag(2, LENGTH)) out.message = reader.string();
+    else if (t === tag(3, VARINT)) out.code = reader.varint();
+    else skip(reader, t);
+  }
+  return out;
+}
+
+function event(reader: Reader, end: number, depth: number): Obj {
+  const attributes: Obj[] = [];
+  const out: Obj = { timeUnixNano: undefined, name: '', attributes };
+  while (reader.pos < end) {
+    const t = reader.varint();
+    if (t === tag(1, FIXED64)) out.timeUnixNano = reader.fixed64();
+    else if (t === tag(2, LENGTH)) out.name = reader.string();
+    else if (t === tag(3, LENGTH)) attributes.push(embedded(reader, keyValue, depth));
+    else skip(reader, t);
+  }
+  return out;
+}
+
+function link(reader: Reader, end: number, depth: number): Obj {
+  const attributes: Obj[] = [];
+  const out: Obj = { traceId: undefined, spanId: undefined, traceState: '', attributes };
+  while (reader.pos < end) {
+    const t = reader.varint();
+    if (t === tag(1, LENGTH)) out.traceId = reader.bytes();
+    else if (t === tag(2, LENGTH)) out.spanId = reader.bytes();
+    else if (t === tag(3, LENGTH)) out.traceState = reader.string();
+    else if (t === tag(4, LENGTH)) attributes.push(embedded(reader, keyValue, depth));
+    else skip(reader, t);
+  }
+  return out;
+}
+
