@@ -15,12 +15,15 @@ type Obj = Record<string, unknown>;
 export function normalizeZipkin(body: unknown, limits: DecodeLimits, stats: AttributeStats): Decoded<Span> {
   if (!Array.isArray(body)) throw new MalformedRequest('a Zipkin v2 body must be a JSON array of spans');
   const out: Decoded<Span> = { items: [], rejected: 0, rejectReasons: [] };
+  // Spans of one service share one resource object, as OTLP's spans of one resource do: what is
+  // derived from a resource (redaction, the edge check, its encoded bytes) is then done once.
+  const resources = new Map<string, Attributes>();
   for (const raw of body as Obj[]) {
     try {
       if (out.items.length + out.rejected >= limits.maxSpansPerRequest) {
         throw new RejectedItem(`more than ${limits.maxSpansPerRequest} spans in one request`);
       }
-      out.items.push(normalizeSpan(raw, limits, stats));
+      out.items.push(normalizeSpan(raw, limits, stats, resources));
     } catch (error) {
       if (!(error instanceof RejectedItem)) throw error;
       out.rejected++;
@@ -30,7 +33,7 @@ export function normalizeZipkin(body: unknown, limits: DecodeLimits, stats: Attr
   return out;
 }
 
-function normalizeSpan(raw: Obj, limits: DecodeLimits, stats: AttributeStats): Span {
+function normalizeSpan(raw: Obj, limits: DecodeLimits, stats: AttributeStats, resources: Map<string, Attributes>): Span {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new RejectedItem('a span is not an object');
   const traceId = zipkinId(raw.traceId, [16, 32], 'traceId').padStart(32, '0');
   const spanId = zipkinId(raw.id, [16], 'id');
@@ -40,8 +43,8 @@ function normalizeSpan(raw: Obj, limits: DecodeLimits, stats: AttributeStats): S
   const local = (raw.localEndpoint ?? {}) as Obj;
   const remote = (raw.remoteEndpoint ?? null) as Obj | null;
   const attributes = tags(raw.tags, limits, stats);
-  endpointAttributes(attributes, 'zipkin.local_endpoint', local);
-  if (remote) endpointAttributes(attributes, 'zipkin.remote_endpoint', remote);
+  endpointAttributes(attributes, localKeys, local);
+  if (remote) endpointAttributes(attributes, remoteKeys, remote);
   if (raw.shared === true) attributes['zipkin.shared'] = 'true';
   const error = attributes.error;
   const kind = typeof raw.kind === 'string' ? kinds[raw.kind] : undefined;
@@ -60,7 +63,7 @@ function normalizeSpan(raw: Obj, limits: DecodeLimits, stats: AttributeStats): S
     statusCode: error === undefined ? 'Unset' : 'Error',
     statusMessage: error === undefined || error === 'true' ? '' : error,
     attributes,
-    resource: typeof local.serviceName === 'string' && local.serviceName !== '' ? { 'service.name': local.serviceName } : {},
+    resource: resourceOf(typeof local.serviceName === 'string' ? local.serviceName : '', resources),
     scopeName: '',
     scopeVersion: '',
     events: annotations(raw.annotations, limits),
@@ -114,15 +117,25 @@ function tags(value: unknown, limits: DecodeLimits, stats: AttributeStats): Attr
   return out;
 }
 
-function endpointAttributes(into: Attributes, prefix: string, endpoint: Obj): void {
-  for (const key of ['ipv4', 'ipv6', 'port'] as const) {
-    const value = endpoint[key];
+function resourceOf(service: string, resources: Map<string, Attributes>): Attributes {
+  let resource = resources.get(service);
+  if (resource === undefined) resources.set(service, (resource = service === '' ? {} : { 'service.name': service }));
+  return resource;
+}
+
+const endpointFields = ['ipv4', 'ipv6', 'port'] as const;
+const localKeys = { fields: endpointFields.map((field) => `zipkin.local_endpoint.${field}`), serviceName: undefined };
+const remoteKeys = { fields: endpointFields.map((field) => `zipkin.remote_endpoint.${field}`), serviceName: 'zipkin.remote_endpoint.service_name' };
+
+function endpointAttributes(into: Attributes, keys: { fields: string[]; serviceName: string | undefined }, endpoint: Obj): void {
+  for (let i = 0; i < endpointFields.length; i++) {
+    const value = endpoint[endpointFields[i]!];
     if ((typeof value === 'string' && value !== '') || (typeof value === 'number' && value !== 0)) {
-      into[`${prefix}.${key}`] = String(value);
+      into[keys.fields[i]!] = String(value);
     }
   }
-  if (prefix === 'zipkin.remote_endpoint' && typeof endpoint.serviceName === 'string' && endpoint.serviceName !== '') {
-    into[`${prefix}.service_name`] = endpoint.serviceName;
+  if (keys.serviceName !== undefined && typeof endpoint.serviceName === 'string' && endpoint.serviceName !== '') {
+    into[keys.serviceName] = endpoint.serviceName;
   }
 }
 
