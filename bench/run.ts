@@ -401,6 +401,7 @@ try {
   for (const path of limits.paths) {
     record({ section: '1 ingest storage', metric: `rows/s into the ${path.schema === 'seam' ? "Seam schema (every view)" : 'plain OpenTelemetry exporter schema'}, ${path.format === 'Native' ? 'Native blocks from a file' : 'raw JSONCompactEachRow insert'}`, value: path.rate, unit: 'rows/s', reference: 'raw JSONCompactEachRow into the same schema', referenceValue: fastest(path.schema, 'JSONCompactEachRow') });
   }
+  record({ section: '1 ingest storage', metric: 'rows/s into the Seam schema, Native, views side by side (insertSettings: parallel_view_processing = 1)', value: fastest('seam', 'Native'), unit: 'rows/s', reference: 'the same, views one after another', referenceValue: limits.seamViewsInSequence });
   record({ id: 'ingest.storage_limit.seam', section: '1 ingest storage', metric: 'storage limit, Seam schema: fastest insert path', value: limits.seam, unit: 'rows/s', reference: 'ingest.storage_limit.plain', referenceValue: limits.plain });
   record({ id: 'ingest.storage_limit.plain', section: '1 ingest storage', metric: 'storage limit, plain OpenTelemetry exporter schema: fastest insert path', value: limits.plain, unit: 'rows/s', reference: 'ingest.storage_limit.seam', referenceValue: limits.seam });
 

@@ -4,7 +4,7 @@
  * OpenTelemetry Collector exporter schema, each as a raw JSONCompactEachRow insert and as Native blocks
  * read from a file. The fastest path of each schema is its storage limit.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../collector/src/config/load.ts';
 import { spanColumns } from '../collector/src/exporter/rows.ts';
@@ -18,6 +18,8 @@ export interface StorageLimits {
   plain: number;
   /** rows/s per schema and insert path. */
   paths: { schema: 'seam' | 'plain'; format: RowFormat; rate: number }[];
+  /** rows/s into Seam's schema as Native with its views run one after another. */
+  seamViewsInSequence: number;
 }
 
 const inserts = 4;
@@ -58,8 +60,18 @@ export async function storageLimits(store: Store, work: string, progress: (text:
       paths.push({ schema, format, rate: (inserts * rowsPerInsert) / ((performance.now() - started) / 1000) });
     }
   }
+  // The collector's path with Seam's views run one after another, as before insertSettings.
+  const body = await payload(spanColumns, 'Native');
+  const file = join(work, 'sequential.native');
+  writeFileSync(file, body);
+  const started = performance.now();
+  for (let i = 0; i < inserts; i++) {
+    await store.client.command({ query: `INSERT INTO otel_traces (${columnList(spanColumns)}) SELECT * FROM file({file:String}, Native) SETTINGS parallel_view_processing = 0`, query_params: { file } });
+    progress(`storage limit: seam schema, Native, views in sequence, insert ${i + 1}/${inserts}`);
+  }
+  const sequential = (inserts * rowsPerInsert) / ((performance.now() - started) / 1000);
   await store.client.command({ query: 'DROP TABLE bench_rows' });
   await store.client.command({ query: 'DROP DATABASE plain' });
   const fastest = (schema: 'seam' | 'plain') => Math.max(...paths.filter((p) => p.schema === schema).map((p) => p.rate));
-  return { seam: fastest('seam'), plain: fastest('plain'), paths };
+  return { seam: fastest('seam'), plain: fastest('plain'), paths, seamViewsInSequence: sequential };
 }
