@@ -104,6 +104,7 @@ class TraceReader {
     const attributes: Attributes = {};
     let count = 0;
     this.truncated = 0;
+    this.valueProblem = undefined;
     while (r.pos < end) {
       const t = r.varint();
       if (t === tag(1, LENGTH)) count = this.attribute(attributes, count, 2);

@@ -142,6 +142,13 @@ it('agrees with protobufjs at tight limits and on mutated bodies, wherever both 
   for (const batch of generateTraffic({ requests: 60, seed: 9, startMs: Date.UTC(2026, 10, 1) }).batches) {
     if (batch.receiver === 'otlp-json' || batch.receiver === 'otlp-proto') bodies.push(Buffer.from(otlpJsonToProtobuf(batch.body, 'traces')));
   }
+  // A span rejected for its id while one of its values is also too deep, then another resource.
+  const broken = structuredClone(oddSpan);
+  const first = broken.resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
+  first.traceId = Buffer.alloc(3, 1);
+  first.attributes.unshift(s('deep', { arrayValue: { values: [{ arrayValue: { values: [{ stringValue: 'x' }] } }] } }));
+  broken.resourceSpans.push(structuredClone(oddSpan).resourceSpans[0]!);
+  bodies.push(Buffer.from(TraceRequest.encode(TraceRequest.fromObject(broken)).finish()));
   for (const bytes of bodies) expect(viaWire('traces', bytes, tight)).toEqual(viaProtobufjs('traces', bytes, tight));
 
   const rng = new Random(23);
