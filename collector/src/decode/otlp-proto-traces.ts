@@ -14,8 +14,7 @@ import { readNanos } from './wire-values.ts';
  * with protobufjs), including which spans are rejected and why.
  */
 export function decodeOtlpProtobufTraces(body: Uint8Array, limits: DecodeLimits, stats: AttributeStats): Decoded<Span> {
-  const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const reader = new TraceReader(new Reader(buf), limits, stats);
+  const reader = new TraceReader(new Reader(body), limits, stats);
   try {
     return reader.request();
   } catch (error) {
@@ -45,6 +44,10 @@ class TraceReader {
   private nestedValue: Obj | undefined;
   private valueProblem: string | undefined;
   private truncated = 0;
+
+  // The two message readers the hot path hands to `embedded`, made once.
+  private readonly readKeyValue = (_reader: Reader, end: number, depth: number) => this.keyValue(end, depth);
+  private readonly readAnyValue = (_reader: Reader, end: number, depth: number) => this.anyValue(end, depth);
 
   constructor(
     private readonly reader: Reader,
@@ -230,12 +233,7 @@ class TraceReader {
    * their limits. Returns the new count.
    */
   private attribute(attributes: Attributes, count: number, depth: number): number {
-    const r = this.reader;
-    const start = r.payload();
-    const end = r.pos;
-    r.pos = start;
-    this.keyValue(end, depth + 1);
-    endOf(r, end);
+    embedded(this.reader, this.readKeyValue, depth);
     let key = this.key;
     if (key === '') return count;
     if (count >= this.limits.maxAttributesPerSpan) {
@@ -265,13 +263,8 @@ class TraceReader {
     while (r.pos < end) {
       const t = r.varint();
       if (t === tag(1, LENGTH)) this.key = keys.get(r.buf, r.payload(), r.pos);
-      else if (t === tag(2, LENGTH)) {
-        const start = r.payload();
-        const valueEnd = r.pos;
-        r.pos = start;
-        this.text = this.anyValue(valueEnd, depth + 1);
-        endOf(r, valueEnd);
-      } else skip(r, t);
+      else if (t === tag(2, LENGTH)) this.text = embedded(r, this.readAnyValue, depth);
+      else skip(r, t);
     }
   }
 

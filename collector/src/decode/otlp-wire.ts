@@ -66,10 +66,9 @@ const resourceLogs = container('scopeLogs', container('logRecords', logRecord, '
 
 /** Decodes an ExportLogsServiceRequest body; a malformed one is a MalformedRequest. */
 export function decodeOtlpProtobufLogs(body: Uint8Array): Obj {
-  const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   let items: Obj[];
   try {
-    const reader = new Reader(buf);
+    const reader = new Reader(body);
     items = repeated(reader, reader.end, 0, 1, resourceLogs);
   } catch (error) {
     if (error instanceof Malformed) throw new MalformedRequest(`the body is not a valid protobuf ExportLogsServiceRequest: ${error.message}`);

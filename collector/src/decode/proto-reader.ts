@@ -23,9 +23,11 @@ export class Malformed extends Error {}
 
 export class Reader {
   pos = 0;
+  readonly buf: Buffer;
   readonly end: number;
-  constructor(readonly buf: Buffer) {
-    this.end = buf.length;
+  constructor(body: Uint8Array) {
+    this.buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    this.end = this.buf.length;
   }
 
   /** A varint as a Number: exact up to 2^53, which every length, tag, enum and 32-bit field fits. */
@@ -112,10 +114,10 @@ export function endOf(reader: Reader, end: number): void {
   if (reader.pos !== end) throw new Malformed('an embedded message overruns its length');
 }
 
-export type Read = (reader: Reader, end: number, depth: number) => Obj;
+export type Read<T = Obj> = (reader: Reader, end: number, depth: number) => T;
 
 /** Reads the embedded message of the current field with `read`, within its length. */
-export function embedded(reader: Reader, read: Read, depth: number): Obj {
+export function embedded<T>(reader: Reader, read: Read<T>, depth: number): T {
   if (depth > maxNesting) throw new Malformed(`messages nest deeper than ${maxNesting} levels`);
   const start = reader.payload();
   const end = reader.pos;
