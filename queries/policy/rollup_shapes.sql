@@ -1,11 +1,5 @@
 -- The shapes of the given settled minutes, from the policy rollup, within the caller's scope: one row per
 -- shape with its count over those minutes. Samples are read separately, for the shapes that need them.
-WITH settled AS (
-    SELECT Minute, max(Generation) AS generation
-    FROM seam_policy_minutes
-    WHERE Minute IN (SELECT toDateTime(arrayJoin({minutes:Array(UInt32)})))
-    GROUP BY Minute
-)
 SELECT
     toString(ShapeHash) AS shapeHash,
     any(Layer) AS layer, any(ServiceName) AS service, any(Decision) AS decision, any(Reason) AS reason, any(Linked) AS linked,
@@ -15,9 +9,7 @@ SELECT
     any(UserAgent) AS userAgent, any(SourceNamespace) AS sourceNamespace,
     toUInt32(sum(Points)) AS count,
     [] AS samples
-FROM seam_policy_rollup
-WHERE Minute IN (SELECT toDateTime(arrayJoin({minutes:Array(UInt32)})))
-  AND (Minute, Generation) IN (SELECT Minute, generation FROM settled)
-  AND if(Layer = 'edge', {edge:UInt8}, {mesh:UInt8}) = 1
+FROM seam_policy_rollup_of_minutes(minutes = {minutes:Array(UInt32)})
+WHERE if(Layer = 'edge', {edge:UInt8}, {mesh:UInt8}) = 1
   AND ({scoped:UInt8} = 0 OR hasAny({scope:Array(String)}, [toString(ServiceName), splitByChar('.', toString(ServiceName))[-1]]))
 GROUP BY ShapeHash

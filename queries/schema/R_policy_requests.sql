@@ -156,3 +156,16 @@ LEFT JOIN
     GROUP BY Minute
 ) AS p ON p.Minute = m.Minute
 SETTINGS join_use_nulls = 0;
+
+-- The policy rollup's rows for the given minutes, each minute in the generation seam_policy_minutes
+-- names for it (a recomputation being written meanwhile is not read half-done).
+CREATE OR REPLACE VIEW seam_policy_rollup_of_minutes {{on_cluster}} AS
+SELECT *
+FROM {{sharded seam_policy_rollup}}
+WHERE Minute IN (SELECT toDateTime(arrayJoin({minutes:Array(UInt32)})))
+  AND (Minute, Generation) IN (
+      SELECT Minute, max(Generation)
+      FROM {{sharded seam_policy_minutes}}
+      WHERE Minute IN (SELECT toDateTime(arrayJoin({minutes:Array(UInt32)})))
+      GROUP BY Minute
+  );
