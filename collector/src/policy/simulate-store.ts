@@ -18,9 +18,10 @@ export interface StoredSimulationOptions {
 type StoredShape = RecordedShape & { shapeHash: string };
 
 const minuteNs = 60_000_000_000n;
-// Shapes whose points are fetched for listing, most frequent first: enough to fill any limit, and a
-// bound on the query that fetches them.
+// Shapes whose points are fetched for listing, most frequent first, and how many points at most: enough
+// to fill any limit, and a bound on the query that fetches them.
 const maxSampledShapes = 2000;
+const maxSampledPoints = 20_000;
 
 /**
  * Runs a simulation over the decision points recorded in every minute the window touches (as the
@@ -46,7 +47,8 @@ export async function simulateStored(store: Store, asked: Window, proposal: Prop
     });
     const sampled = [...listers].sort(([, a], [, b]) => b.count - a.count).slice(0, maxSampledShapes);
     if (sampled.length > 0) {
-      const perShape = Math.max(5, Math.ceil(limit / sampled.length));
+      // Each shape may fill the whole list (the others may all be undecidable), within the bound; five let each rule name sample traces.
+      const perShape = Math.max(5, Math.min(limit, Math.floor(maxSampledPoints / sampled.length)));
       const params = { minutes: settled, shapes: sampled.map(([hash]) => hash), samples: perShape };
       await each<{ shapeHash: string; samples: Sample[] }>(store, 'policy/rollup_samples.sql', params, (row) => listers.get(row.shapeHash)?.list(row.samples));
     }
