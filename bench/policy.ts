@@ -10,7 +10,8 @@ type Record_ = (row: Omit<Row, 'ratio'>) => void;
 /**
  * Issue 17's figure: a simulation of the last 24 h of the query data set, route policy and
  * AuthorizationPolicies together, as `POST /api/v1/policy/simulate` runs it (settled minutes from the
- * policy rollup, the partial first and last minutes from rows), against the same simulation from rows.
+ * policy rollup, any others from rows), against the same simulation from rows; and what a live store's
+ * newest minutes, never settled, add to it.
  */
 export async function policyBenchmarks(store: Store, repeats: number, record: Record_, progress: (text: string) => void): Promise<void> {
   const { n } = (await (await store.client.query({ query: 'SELECT count() AS n FROM otel_traces', format: 'JSONEachRow' })).json<{ n: string }>())[0]!;
