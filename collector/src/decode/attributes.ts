@@ -36,10 +36,11 @@ export function flattenAttributes(
       key = key.slice(0, limits.maxAttributeKeyLength);
       stats.truncated++;
     }
-    // Most values are strings: read them without the general walk below.
+    // Most values are strings: read them without the general walk below. Only an empty string may be a
+    // protobufjs message's prototype default rather than the field the sender set.
     const value = entry.value as AnyValueLike | undefined;
     const direct = value !== null && typeof value === 'object' ? value.stringValue : undefined;
-    let text = typeof direct === 'string' && hasOwn(value!, 'stringValue') ? direct : anyValueToText(value, limits, 0);
+    let text = typeof direct === 'string' && (direct !== '' || hasOwn(value!, 'stringValue')) ? direct : anyValueToText(value, limits, 0);
     if (text.length > limits.maxAttributeValueLength) {
       text = text.slice(0, limits.maxAttributeValueLength);
       stats.truncated++;

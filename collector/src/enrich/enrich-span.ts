@@ -8,6 +8,10 @@ import { redactAttributes, redactText } from './redact.ts';
 
 export interface EnrichedSpan {
   span: Span;
+  /** The span's attribute keys. Attributes held in a hash table (V8's dictionary mode once an object has
+   * more than a dozen keys added one by one) make every walk over them sort their keys again, so they
+   * are listed once here and each step walks this list. */
+  attributeKeys: readonly string[];
   layer: Layer;
   identity: Identity;
   decision: Decision;
@@ -20,7 +24,8 @@ const redactedResources = new WeakSet<object>();
 
 /** Redacts, then derives layer, identity, decision and join keys from the span alone. */
 export function enrichSpan(span: Span, options: EnrichOptions): EnrichedSpan {
-  redactAttributes(span.attributes, options.redactKeys);
+  const attributeKeys = Object.keys(span.attributes);
+  redactAttributes(span.attributes, options.redactKeys, attributeKeys);
   if (!redactedResources.has(span.resource)) {
     redactAttributes(span.resource, options.redactKeys);
     redactedResources.add(span.resource);
@@ -28,10 +33,11 @@ export function enrichSpan(span: Span, options: EnrichOptions): EnrichedSpan {
   span.statusMessage = redactText(span.statusMessage);
   for (const event of span.events) redactAttributes(event.attributes, options.redactKeys);
   for (const link of span.links) redactAttributes(link.attributes, options.redactKeys);
-  const layer = classifyLayer(span, options);
+  const layer = classifyLayer(span, options, attributeKeys);
   const status = Number(span.attributes['http.status_code'] ?? span.attributes['http.response.status_code'] ?? 0);
   return {
     span,
+    attributeKeys,
     layer,
     identity: readIdentity(span.attributes, layer, options),
     decision: readDecision(span, layer, options),

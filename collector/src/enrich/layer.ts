@@ -6,10 +6,11 @@ export type Layer = 'edge' | 'gateway' | 'sidecar' | 'app';
 /**
  * Which part of the path a span comes from. Envoy tags every span it starts with `node_id`
  * (`router~…` for gateways, `sidecar~…` for sidecars) but not the router's upstream child span, which
- * only gateways spawn; so an Envoy span without `node_id` is a gateway's.
+ * only gateways spawn; so an Envoy span without `node_id` is a gateway's. `keys` are the span
+ * attributes' keys.
  */
-export function classifyLayer(span: Span, options: EnrichOptions): Layer {
-  if (isEdge(span)) return 'edge';
+export function classifyLayer(span: Span, options: EnrichOptions, keys: readonly string[] = Object.keys(span.attributes)): Layer {
+  if (isEdge(span, keys)) return 'edge';
   const nodeId = span.attributes.node_id;
   if (nodeId !== undefined) {
     if (options.gatewayNodePrefixes.some((prefix) => nodeId.startsWith(prefix))) return 'gateway';
@@ -23,11 +24,11 @@ export function isEnvoy(span: Span): boolean {
   return span.resource['telemetry.sdk.name'] === 'envoy' || span.attributes.component === 'proxy';
 }
 
-function isEdge(span: Span): boolean {
+function isEdge(span: Span, keys: readonly string[]): boolean {
   const provider = span.resource['cloud.provider'];
   if (provider === 'cloudflare') return true;
   if (provider !== undefined) return false;
-  return resourceIsEdge(span.resource) || hasEdgeKey(span.attributes);
+  return resourceIsEdge(span.resource) || hasEdgeKey(keys);
 }
 
 // Every span of a resource shares its attributes object, so the resource is looked at once.
@@ -35,15 +36,16 @@ const edgeResources = new WeakMap<object, boolean>();
 
 function resourceIsEdge(resource: Record<string, string>): boolean {
   let edge = edgeResources.get(resource);
-  if (edge === undefined) edgeResources.set(resource, (edge = hasEdgeKey(resource)));
+  if (edge === undefined) edgeResources.set(resource, (edge = hasEdgeKey(Object.keys(resource))));
   return edge;
 }
 
 const c = 'c'.charCodeAt(0);
 const f = 'f'.charCodeAt(0);
 
-function hasEdgeKey(attributes: Record<string, string>): boolean {
-  for (const key in attributes) {
+function hasEdgeKey(keys: readonly string[]): boolean {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const first = key.charCodeAt(0);
     if ((first === c && key.startsWith('cloudflare.')) || (first === f && key.startsWith('faas.'))) return true;
   }

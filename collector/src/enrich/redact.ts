@@ -9,11 +9,13 @@ export const redactedValue = '[REDACTED]';
  * Removes credentials before anything is stored: values of credential-bearing keys (authorization,
  * cookies, tokens…) are replaced whole, and JWT-shaped strings or bearer credentials inside any other
  * value are cut out. Identity is kept as claims (subject, issuer, groups, kid), never as the token.
+ * `keys` are the attributes' own keys, when the caller has listed them already.
  */
-export function redactAttributes(attributes: Attributes, sensitiveKeys: string[]): number {
+export function redactAttributes(attributes: Attributes, sensitiveKeys: string[], keys: readonly string[] = Object.keys(attributes)): number {
   let count = 0;
   const verdicts = verdictsFor(sensitiveKeys);
-  for (const key in attributes) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const value = attributes[key]!;
     if (value !== '' && value !== redactedValue && isSensitiveKey(key, sensitiveKeys, verdicts)) {
       attributes[key] = redactedValue;

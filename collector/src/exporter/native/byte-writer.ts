@@ -41,18 +41,32 @@ export class ByteWriter {
     this.buf[this.at++] = value;
   }
 
+  // Whole numbers are stored byte by byte: Buffer's write methods check their arguments in JS on every
+  // call, and a block writes a dozen offsets per span.
   uint16(value: number): void {
     this.ensure(2);
-    this.buf.writeUInt16LE(value, this.at);
-    this.at += 2;
+    const buf = this.buf;
+    const at = this.at;
+    buf[at] = value;
+    buf[at + 1] = value >>> 8;
+    this.at = at + 2;
   }
 
   /** A UInt64 below 2^53 (offsets, counts). */
   uint64(value: number): void {
     this.ensure(8);
-    this.buf.writeUInt32LE(value % 0x1_0000_0000, this.at);
-    this.buf.writeUInt32LE(Math.floor(value / 0x1_0000_0000), this.at + 4);
+    const low = value >>> 0;
+    this.uint32At(this.at, low);
+    this.uint32At(this.at + 4, (value - low) / 0x1_0000_0000);
     this.at += 8;
+  }
+
+  private uint32At(at: number, value: number): void {
+    const buf = this.buf;
+    buf[at] = value;
+    buf[at + 1] = value >>> 8;
+    buf[at + 2] = value >>> 16;
+    buf[at + 3] = value >>> 24;
   }
 
   int64(value: bigint): void {

@@ -82,7 +82,8 @@ export class MapColumn implements Column<Attributes> {
   private entries = 0;
   private last: { value: Attributes; count: number; keys: Buffer; values: Buffer } | undefined;
   constructor(private readonly repeats = false) {}
-  add(value: Attributes): void {
+  /** `keys` are `value`'s own keys, when the caller has listed them already. */
+  add(value: Attributes, keys?: readonly string[]): void {
     const last = this.last;
     if (last !== undefined && last.value === value) {
       this.keys.append(last.keys);
@@ -93,16 +94,16 @@ export class MapColumn implements Column<Attributes> {
     }
     const keysAt = this.keys.position;
     const valuesAt = this.values.position;
-    const keys = Object.keys(value);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
+    const names = keys ?? Object.keys(value);
+    for (let i = 0; i < names.length; i++) {
+      const key = names[i]!;
       this.keys.string(key);
       this.values.string(value[key]!);
     }
-    this.entries += keys.length;
+    this.entries += names.length;
     this.offsets.uint64(this.entries);
     if (this.repeats) {
-      this.last = { value, count: keys.length, keys: Buffer.from(this.keys.bytes().subarray(keysAt)), values: Buffer.from(this.values.bytes().subarray(valuesAt)) };
+      this.last = { value, count: names.length, keys: Buffer.from(this.keys.bytes().subarray(keysAt)), values: Buffer.from(this.values.bytes().subarray(valuesAt)) };
     }
   }
   parts(): Buffer[] {

@@ -9,6 +9,7 @@ import type { Attributes, Span } from '../../model/span.ts';
 import { migrate } from '../../store/migrate.ts';
 import { openStore, type Store } from '../../store/open.ts';
 import { spanBlock, spanColumns } from '../rows.ts';
+import { ByteWriter } from './byte-writer.ts';
 import { readColumns } from './read-columns.ts';
 
 // The encoder's output goes through the real embedded ClickHouse and is read back value by value.
@@ -34,7 +35,9 @@ const awkward = {
 const resources: Attributes[] = [{ 'service.name': 'svc-0', 'k8s.pod.name': awkward.unicode }, { 'service.name': 'svc-1' }];
 
 function span(i: number, overrides: Partial<Span> = {}): EnrichedSpan {
+  const attributes: Attributes = i % 3 === 0 ? {} : { ...awkward, [`key-${awkward.unicode}`]: String(i) };
   return {
+    attributeKeys: Object.keys(attributes),
     span: {
       traceId: `${String(i).padStart(32, '0')}`,
       spanId: `${String(i).padStart(16, '0')}`,
@@ -46,7 +49,7 @@ function span(i: number, overrides: Partial<Span> = {}): EnrichedSpan {
       endNs: 1_764_000_000_000_000_000n + BigInt(i) + 1_500n,
       statusCode: 'Error',
       statusMessage: awkward.long,
-      attributes: i % 3 === 0 ? {} : { ...awkward, [`key-${awkward.unicode}`]: String(i) },
+      attributes,
       resource: resources[Math.floor(i / 3) % 2]!,
       scopeName: 'scope',
       scopeVersion: '1',
@@ -121,4 +124,14 @@ it('a span whose end is before its start is stored with duration 0 instead of fa
   await store.insertRows('otel_traces', spanColumns, block.encode(), 'Native');
   const result = await store.client.query({ query: `SELECT toString(Duration) AS d FROM otel_traces WHERE SpanId = '${span(100).span.spanId}'`, format: 'JSONEachRow' });
   expect(await result.json()).toEqual([{ d: '0' }]);
+});
+
+it('whole numbers are written little-endian at their full width, up to the largest offset a column can hold', () => {
+  const out = new ByteWriter(4);
+  const offsets = [0, 1, 0xff, 0x1_0000, 0xffff_ffff, 0x1_0000_0000, 0x1234_5678_9abc, Number.MAX_SAFE_INTEGER];
+  for (const value of offsets) out.uint64(value);
+  for (const value of [0, 0x7f, 0x80, 0xff, 0x100, 0xffff]) out.uint16(value);
+  const bytes = out.bytes();
+  expect(offsets.map((_, i) => bytes.readBigUInt64LE(i * 8))).toEqual(offsets.map(BigInt));
+  expect([0, 1, 2, 3, 4, 5].map((i) => bytes.readUInt16LE(offsets.length * 8 + i * 2))).toEqual([0, 0x7f, 0x80, 0xff, 0x100, 0xffff]);
 });
