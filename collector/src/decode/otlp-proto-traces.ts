@@ -196,11 +196,9 @@ class TraceReader {
         statusMessage = status.message as string;
       } else skip(r, t);
     }
-    const ids = {
-      traceId: this.id(traceId, 16, 'traceId', false),
-      spanId: this.id(spanId, 8, 'spanId', false),
-      parentSpanId: this.id(parentSpanId, 8, 'parentSpanId', true),
-    };
+    const traceIdHex = this.id(traceId, 16, 'traceId', false);
+    const spanIdHex = this.id(spanId, 8, 'spanId', false);
+    const parentSpanIdHex = this.id(parentSpanId, 8, 'parentSpanId', true);
     const startNs = readNanos(start, 'startTimeUnixNano');
     const endNs = readNanos(finish, 'endTimeUnixNano');
     if (events.length > this.limits.maxEventsPerSpan) this.stats.truncated++;
@@ -210,7 +208,9 @@ class TraceReader {
     this.stats.truncated += this.truncated;
     if (this.valueProblem !== undefined) throw new RejectedItem(this.take());
     return {
-      ...ids,
+      traceId: traceIdHex,
+      spanId: spanIdHex,
+      parentSpanId: parentSpanIdHex,
       traceState,
       name,
       kind: spanKind,
@@ -233,7 +233,7 @@ class TraceReader {
    * their limits. Returns the new count.
    */
   private attribute(attributes: Attributes, count: number, depth: number): number {
-    embedded(this.reader, this.readKeyValue, depth);
+    if (!this.stringKeyValue()) embedded(this.reader, this.readKeyValue, depth);
     let key = this.key;
     if (key === '') return count;
     if (count >= this.limits.maxAttributesPerSpan) {
@@ -252,6 +252,31 @@ class TraceReader {
     if (!Object.hasOwn(attributes, key)) count++;
     attributes[key] = text;
     return count;
+  }
+
+  /**
+   * The layout nearly every attribute has on the wire, a short key then a value holding one short
+   * string, read into `key` and `text` as `keyValue` would read it but without walking the two messages
+   * field by field. Any other layout (long or nested values, fields repeated or out of order, a length
+   * that does not add up) is left to `keyValue`: false, nothing consumed.
+   */
+  private stringKeyValue(): boolean {
+    const r = this.reader;
+    const buf = r.buf;
+    const at = r.pos;
+    // KeyValue length, key tag and length, key; value tag and length, string_value tag and length, text:
+    // every length a one-byte varint, and the three lengths ending together.
+    const size = buf[at]!;
+    const end = at + 1 + size;
+    if (size < 6 || size >= 0x80 || end > r.end || buf[at + 1] !== tag(1, LENGTH)) return false;
+    const keyEnd = at + 3 + buf[at + 2]!;
+    if (buf[at + 2]! >= 0x80 || keyEnd + 4 > end || buf[keyEnd] !== tag(2, LENGTH) || buf[keyEnd + 2] !== tag(1, LENGTH)) return false;
+    if (buf[keyEnd + 1]! >= 0x80 || keyEnd + 2 + buf[keyEnd + 1]! !== end || buf[keyEnd + 3]! >= 0x80 || keyEnd + 4 + buf[keyEnd + 3]! !== end) return false;
+    this.key = keys.get(buf, at + 3, keyEnd);
+    this.text = values.get(buf, keyEnd + 4, end);
+    this.nestedValue = undefined;
+    r.pos = end;
+    return true;
   }
 
   /** A KeyValue message's key and its value as text, into `key` and `text`; the last of each wins. */

@@ -95,10 +95,12 @@ function tags(value: unknown, limits: DecodeLimits, stats: AttributeStats): Attr
   const out: Attributes = {};
   if (value === undefined || value === null) return out;
   if (typeof value !== 'object' || Array.isArray(value)) throw new RejectedItem('tags must be an object of strings');
-  let count = 0;
   const tagged = value as Obj;
-  // Keys listed, not entries: no key/value pair allocated per tag.
   const rawKeys = Object.keys(tagged);
+  // Tags as Zipkin intends them (strings, within the limits) are kept in the object the body was parsed
+  // into: copying them key by key would make a hash table of an object V8 lays out by its keys.
+  if (withinLimits(tagged, rawKeys, limits)) return tagged as Attributes;
+  let count = 0;
   for (let i = 0; i < rawKeys.length; i++) {
     if (count >= limits.maxAttributesPerSpan) {
       stats.truncated++;
@@ -119,6 +121,15 @@ function tags(value: unknown, limits: DecodeLimits, stats: AttributeStats): Attr
     count++;
   }
   return out;
+}
+
+function withinLimits(tagged: Obj, keys: string[], limits: DecodeLimits): boolean {
+  if (keys.length > limits.maxAttributesPerSpan) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const value = tagged[keys[i]!];
+    if (typeof value !== 'string' || value.length > limits.maxAttributeValueLength || keys[i]!.length > limits.maxAttributeKeyLength) return false;
+  }
+  return true;
 }
 
 function resourceOf(service: string, resources: Map<string, Attributes>): Attributes {

@@ -36,11 +36,11 @@ const shortestCredential = 9;
 const mayHoldCredential = /eyJ|bearer|basic|digest|negotiate/i;
 
 // A JWT shape starts with `eyJ` and a scheme credential follows its scheme after whitespace: a value with
-// neither (most ids, paths, cluster names) is passed by two native scans, without the regex.
-const whitespace = /\s/;
+// neither (most ids, paths, cluster names) is passed by one scan, without the case-insensitive pattern.
+const jwtStartOrWhitespace = /eyJ|\s/;
 
 export function redactText(text: string): string {
-  if (text.length < shortestCredential || (!text.includes('eyJ') && !whitespace.test(text)) || !mayHoldCredential.test(text)) return text;
+  if (text.length < shortestCredential || !jwtStartOrWhitespace.test(text) || !mayHoldCredential.test(text)) return text;
   return text.replace(jwtShape, `${redactedValue}`).replace(credentialScheme, (_m, scheme: string) => `${scheme} ${redactedValue}`);
 }
 
