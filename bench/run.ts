@@ -344,11 +344,22 @@ async function scaleOut(): Promise<void> {
 
 // ---- 6. collector CPU with a discard sink ----
 
-function cpuMicros(spans: number, work: () => void): number {
-  const started = process.cpuUsage();
-  work();
-  const used = process.cpuUsage(started);
-  return (used.user + used.system) / spans;
+/**
+ * CPU per span of `work(bodies)`, run over `size.decodeBodies` bodies in five slices: the median slice.
+ * One pass over all of them would charge a single major collection of this process's large heap, or a
+ * burst from another tenant of the shared cores, to the whole figure.
+ */
+function cpuMicros(work: (bodies: number) => void): number {
+  const slices = 5;
+  const bodies = Math.max(1, Math.round(size.decodeBodies / slices));
+  const perSpan: number[] = [];
+  for (let slice = 0; slice < slices; slice++) {
+    const started = process.cpuUsage();
+    work(bodies);
+    const used = process.cpuUsage(started);
+    perSpan.push((used.user + used.system) / (bodies * spansPerBatch));
+  }
+  return percentile(perSpan, 50);
 }
 
 /** CPU per span for each step of the receiving path, on the same bodies, nothing stored. */
@@ -356,29 +367,30 @@ function discardSink(): void {
   for (const format of formats) {
     const { bodies } = buildPayloads(format, 8, spansPerBatch, 100 + formats.indexOf(format));
     const body = (i: number) => bodies[i % bodies.length]!;
-    const spans = size.decodeBodies * spansPerBatch;
     // Warm up the JIT so the first format measured is not charged for it.
     for (let i = 0; i < 4; i++) toRows(format, body(i));
-    const decodeUs = cpuMicros(spans, () => {
-      for (let i = 0; i < size.decodeBodies; i++) decode(format, body(i));
+    const decodeUs = cpuMicros((n) => {
+      for (let i = 0; i < n; i++) decode(format, body(i));
     });
     if (format === 'otlp-proto') {
       // The lever: reading the wire straight into spans, against protobufjs's messages normalised as OTLP/JSON is.
-      const viaMessagesUs = cpuMicros(spans, () => {
-        for (let i = 0; i < size.decodeBodies; i++) normalizeResourceSpans(TraceRequest.decode(body(i)), 'proto', defaultDecodeLimits, { truncated: 0 });
+      const viaMessagesUs = cpuMicros((n) => {
+        for (let i = 0; i < n; i++) normalizeResourceSpans(TraceRequest.decode(body(i)), 'proto', defaultDecodeLimits, { truncated: 0 });
       });
       record({ section: '6 scaling', metric: 'otlp-proto: CPU per span, decode straight into spans (decode/otlp-proto-traces.ts)', value: decodeUs, unit: 'µs', reference: 'protobufjs messages, then normalised', referenceValue: viaMessagesUs });
     }
-    const enrichUs = cpuMicros(spans, () => {
-      for (let i = 0; i < size.decodeBodies; i++) for (const span of decode(format, body(i)).items) enrichSpan(span, defaultEnrichOptions);
+    const enrichUs = cpuMicros((n) => {
+      for (let i = 0; i < n; i++) for (const span of decode(format, body(i)).items) enrichSpan(span, defaultEnrichOptions);
     });
     let bytes = 0;
-    const fullUs = cpuMicros(spans, () => {
-      for (let i = 0; i < size.decodeBodies; i++) bytes += toRows(format, body(i)).body.length;
+    let rowsWritten = 0;
+    const fullUs = cpuMicros((n) => {
+      for (let i = 0; i < n; i++) bytes += toRows(format, body(i)).body.length;
+      rowsWritten += n * spansPerBatch;
     });
     const section = '6 scaling';
     record({ section, metric: `${format}: CPU per span, decode + enrich (discard sink)`, value: enrichUs, unit: 'µs', reference: 'CPU per span, decode only', referenceValue: decodeUs });
-    record({ id: `ingest.${format}.cpu_per_span`, section, metric: `${format}: CPU per span, decode + enrich + serialise to Native (discard sink; ${(bytes / spans) | 0} B/row)`, value: fullUs, unit: 'µs', reference: 'CPU per span, decode only', referenceValue: decodeUs, goal: '≤10 µs' });
+    record({ id: `ingest.${format}.cpu_per_span`, section, metric: `${format}: CPU per span, decode + enrich + serialise to Native (discard sink; ${(bytes / rowsWritten) | 0} B/row)`, value: fullUs, unit: 'µs', reference: 'CPU per span, decode only', referenceValue: decodeUs, goal: '≤10 µs' });
   }
 }
 

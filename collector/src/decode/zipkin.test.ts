@@ -36,7 +36,15 @@ it('keeps string tags as they are, in their order, and adds the endpoint', () =>
 });
 
 it('renders tags that are not strings as JSON and cuts what is over a limit, counting each cut', () => {
-  expect(attributesOf('{"a":"x","n":5,"flag":true,"nested":{"k":[1,"two"]}}').attributes).toMatchObject({ a: 'x', n: '5', flag: 'true', nested: '{"k":[1,"two"]}' });
+  const rendered = attributesOf('{"a":"x","n":5,"flag":true,"nested":{"k":[1,"two"]},"__proto__":7}').attributes;
+  expect(Object.entries(rendered).slice(0, 5)).toEqual([
+    ['a', 'x'],
+    ['n', '5'],
+    ['flag', 'true'],
+    ['nested', '{"k":[1,"two"]}'],
+    ['__proto__', '7'],
+  ]);
+  expect(Object.getPrototypeOf(rendered)).toBe(Object.prototype);
 
   const limits = { ...defaultDecodeLimits, maxAttributesPerSpan: 2, maxAttributeKeyLength: 4, maxAttributeValueLength: 3 };
   const { attributes, truncated } = attributesOf('{"alpha":"abcdef","b":"ok","c":"x"}', limits);

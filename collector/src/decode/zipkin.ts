@@ -117,7 +117,9 @@ function tags(value: unknown, limits: DecodeLimits, stats: AttributeStats): Attr
       text = text.slice(0, limits.maxAttributeValueLength);
       stats.truncated++;
     }
-    out[key] = text;
+    // A tag named `__proto__` is a tag like any other: assigned, it would set the object's prototype.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: text, writable: true, enumerable: true, configurable: true });
+    else out[key] = text;
     count++;
   }
   return out;
