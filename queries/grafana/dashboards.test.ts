@@ -169,6 +169,8 @@ describe('Grafana dashboards', () => {
     }
     await post(`${base}/v1/logs`, JSON.parse(readFileSync(join(fixtures, 'access_logs/denied_403_authz_at_reviews.otel_als.reviews.json'), 'utf8')));
     await post(`${base}/v1/traces`, edgeExport(edgeRequests()));
+    // A 200 means the rows are in the write-ahead log; the panels read ClickHouse, so wait for them there.
+    await collector.writer.caughtUp();
   });
 
   afterAll(async () => {

@@ -8,9 +8,10 @@ import { redactAttributes, redactText } from './redact.ts';
 
 export interface EnrichedSpan {
   span: Span;
-  /** The span's attribute keys. Attributes held in a hash table (V8's dictionary mode once an object has
-   * more than a dozen keys added one by one) make every walk over them sort their keys again, so they
-   * are listed once here and each step walks this list. */
+  /**
+   * The span's attribute keys, listed once for every step that walks them: V8 keeps an object of more
+   * than about 16 keys added one by one as a hash table, and each walk over one sorts its keys again.
+   */
   attributeKeys: readonly string[];
   layer: Layer;
   identity: Identity;
