@@ -39,7 +39,9 @@ export class Utf8Cache {
       if (i === length) return this.strings[slot]!;
     }
     const text = utf8Slice(buf, start, end);
-    this.bytes[slot] = buf.slice(start, end);
+    // A copy: a view would keep the whole request body alive for as long as the entry lasts, and would
+    // change under the entry if the body's memory were written again.
+    this.bytes[slot] = Uint8Array.prototype.slice.call(buf, start, end);
     this.strings[slot] = text;
     return text;
   }
