@@ -2,7 +2,7 @@ import type { Attributes, Decoded, Span } from '../model/span.ts';
 import { anyValueToText, type AttributeStats } from './attributes.ts';
 import { MalformedRequest, RejectedItem, type DecodeLimits } from './limits.ts';
 import { enumField, kindNames, kinds, normalizeEvents, normalizeLinks, note, statuses, statusNames } from './otlp-traces.ts';
-import { anyValueList, embedded, endOf, FIXED64, keyValue, keyValueList, LENGTH, Malformed, Reader, skip, tag, VARINT, type Obj } from './proto-reader.ts';
+import { anyValueList, embedded, endOf, FIXED64, keyValue, keyValueList, LENGTH, Malformed, Reader, scope, skip, tag, VARINT, type Obj } from './proto-reader.ts';
 import { Utf8Cache } from './utf8-cache.ts';
 import { readNanos } from './wire-values.ts';
 
@@ -120,28 +120,18 @@ class TraceReader {
 
   private scopeSpans(end: number, resource: Attributes): void {
     const r = this.reader;
-    let scope = absent;
+    let head = absent;
     const spans: Range[] = [];
     while (r.pos < end) {
       const t = r.varint();
       if (t === tag(2, LENGTH)) spans.push(this.payload());
-      else if (t === tag(1, LENGTH)) scope = this.payload();
+      else if (t === tag(1, LENGTH)) head = this.payload();
       else skip(r, t);
     }
-    let name = '';
-    let version = '';
-    if (scope !== absent) {
-      this.within(scope, (scopeEnd) => {
-        while (r.pos < scopeEnd) {
-          const t = r.varint();
-          if (t === tag(1, LENGTH)) name = r.string();
-          else if (t === tag(2, LENGTH)) version = r.string();
-          // Not stored, but read, so that a malformed one is refused as it would be anywhere else.
-          else if (t === tag(3, LENGTH)) embedded(r, keyValue, 3);
-          else skip(r, t);
-        }
-      });
-    }
+    // Its attributes are not stored, but read, so that a malformed one is refused as anywhere else.
+    const instrumentation = head === absent ? undefined : this.within(head, (scopeEnd) => scope(r, scopeEnd, 3));
+    const name = (instrumentation?.name as string | undefined) ?? '';
+    const version = (instrumentation?.version as string | undefined) ?? '';
     for (const span of spans) {
       if (this.out.items.length + this.out.rejected >= this.limits.maxSpansPerRequest) {
         this.out.rejected++;

@@ -20,7 +20,6 @@ export const FIXED32 = 5;
 
 export class Malformed extends Error {}
 
-
 export class Reader {
   pos = 0;
   readonly buf: Buffer;
@@ -175,3 +174,20 @@ export function keyValue(reader: Reader, end: number, depth: number): Obj {
   return value === undefined ? { key } : { key, value };
 }
 
+// The Resource and InstrumentationScope messages every OTLP signal shares.
+export function resource(reader: Reader, end: number, depth: number): Obj {
+  return { attributes: repeated(reader, end, depth, 1, keyValue) };
+}
+
+export function scope(reader: Reader, end: number, depth: number): Obj {
+  const attributes: Obj[] = [];
+  const out: Obj = { name: '', version: '', attributes };
+  while (reader.pos < end) {
+    const t = reader.varint();
+    if (t === tag(1, LENGTH)) out.name = reader.string();
+    else if (t === tag(2, LENGTH)) out.version = reader.string();
+    else if (t === tag(3, LENGTH)) attributes.push(embedded(reader, keyValue, depth));
+    else skip(reader, t);
+  }
+  return out;
+}
