@@ -9,7 +9,7 @@ export type Layer = 'edge' | 'gateway' | 'sidecar' | 'app';
  * only gateways spawn; so an Envoy span without `node_id` is a gateway's. `keys` are the span
  * attributes' keys.
  */
-export function classifyLayer(span: Span, options: EnrichOptions, keys: readonly string[] = Object.keys(span.attributes)): Layer {
+export function classifyLayer(span: Span, options: EnrichOptions, keys: readonly string[]): Layer {
   if (isEdge(span, keys)) return 'edge';
   const nodeId = span.attributes.node_id;
   if (nodeId !== undefined) {
