@@ -1,4 +1,4 @@
-import type { Attributes } from '../model/span.ts';
+import { emptyAttributes, type Attributes } from '../model/span.ts';
 import { RejectedItem, type DecodeLimits } from './limits.ts';
 
 /**
@@ -14,21 +14,19 @@ export interface AttributeStats {
 
 const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
 
-/** Flattens OTLP key/values to strings: scalars as text, arrays and maps as JSON, bytes as base64. */
-export function flattenAttributes(
-  list: unknown,
-  limits: DecodeLimits,
-  stats: AttributeStats,
-  into: Attributes = {},
-): Attributes {
+/**
+ * Flattens OTLP key/values to strings: scalars as text, arrays and maps as JSON, bytes as base64. Each
+ * key is appended to `keys` the first time it is added.
+ */
+export function flattenAttributes(list: unknown, limits: DecodeLimits, stats: AttributeStats, keys: string[] = []): Attributes {
+  const into = emptyAttributes();
   if (list === undefined || list === null) return into;
   if (!Array.isArray(list)) throw new RejectedItem('attributes must be a list of key/value pairs');
-  let count = Object.keys(into).length;
   for (const entry of list as KeyValueLike[]) {
     if (entry === null || typeof entry !== 'object') throw new RejectedItem('an attribute is not a key/value object');
     let key = typeof entry.key === 'string' ? entry.key : '';
     if (key === '') continue;
-    if (count >= limits.maxAttributesPerSpan) {
+    if (keys.length >= limits.maxAttributesPerSpan) {
       stats.truncated++;
       continue;
     }
@@ -45,7 +43,7 @@ export function flattenAttributes(
       text = text.slice(0, limits.maxAttributeValueLength);
       stats.truncated++;
     }
-    if (!hasOwn(into, key)) count++;
+    if (into[key] === undefined) keys.push(key);
     into[key] = text;
   }
   return into;

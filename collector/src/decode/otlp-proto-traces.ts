@@ -1,4 +1,4 @@
-import type { Attributes, Decoded, Span } from '../model/span.ts';
+import { emptyAttributes, type Attributes, type Decoded, type Span } from '../model/span.ts';
 import { anyValueToText, type AttributeStats } from './attributes.ts';
 import { MalformedRequest, RejectedItem, type DecodeLimits } from './limits.ts';
 import { enumField, kindNames, kinds, normalizeEvents, normalizeLinks, note, statuses, statusNames } from './otlp-traces.ts';
@@ -24,8 +24,8 @@ export function decodeOtlpProtobufTraces(body: Uint8Array, limits: DecodeLimits,
 }
 
 // One per thread: keys and common values recur across requests and senders.
-const keys = new Utf8Cache(4096, 64);
-const values = new Utf8Cache(4096, 64);
+const keyCache = new Utf8Cache(4096, 64);
+const valueCache = new Utf8Cache(4096, 64);
 const hexSlice = (Buffer.prototype as unknown as { hexSlice: (this: Buffer, start: number, end: number) => string }).hexSlice;
 
 /** Where a length-delimited field's payload lies; start -1: the field was absent. */
@@ -104,13 +104,13 @@ class TraceReader {
   /** A broken resource spoils every span under it, so the request as a whole is refused. */
   private resource(end: number): Attributes {
     const r = this.reader;
-    const attributes: Attributes = {};
-    let count = 0;
+    const attributes = emptyAttributes();
+    const keys: string[] = [];
     this.truncated = 0;
     this.valueProblem = undefined;
     while (r.pos < end) {
       const t = r.varint();
-      if (t === tag(1, LENGTH)) count = this.attribute(attributes, count, 2);
+      if (t === tag(1, LENGTH)) this.attribute(attributes, keys, 2);
       else skip(r, t);
     }
     this.stats.truncated += this.truncated;
@@ -161,19 +161,19 @@ class TraceReader {
     let finish: bigint | undefined;
     let statusCode = 0;
     let statusMessage = '';
-    const attributes: Attributes = {};
-    let count = 0;
+    const attributes = emptyAttributes();
+    const attributeKeys: string[] = [];
     const events: Obj[] = [];
     const links: Obj[] = [];
     this.truncated = 0;
     this.valueProblem = undefined;
     while (r.pos < end) {
       const t = r.varint();
-      if (t === tag(9, LENGTH)) count = this.attribute(attributes, count, 3);
+      if (t === tag(9, LENGTH)) this.attribute(attributes, attributeKeys, 3);
       else if (t === tag(1, LENGTH)) traceId = this.payload();
       else if (t === tag(2, LENGTH)) spanId = this.payload();
       else if (t === tag(4, LENGTH)) parentSpanId = this.payload();
-      else if (t === tag(5, LENGTH)) name = values.get(r.buf, r.payload(), r.pos);
+      else if (t === tag(5, LENGTH)) name = valueCache.get(r.buf, r.payload(), r.pos);
       else if (t === tag(6, VARINT)) kind = r.varint();
       else if (t === tag(7, FIXED64)) start = r.fixed64();
       else if (t === tag(8, FIXED64)) finish = r.fixed64();
@@ -209,6 +209,7 @@ class TraceReader {
       statusCode: code,
       statusMessage,
       attributes,
+      attributeKeys,
       resource,
       scopeName,
       scopeVersion,
@@ -218,17 +219,17 @@ class TraceReader {
   }
 
   /**
-   * One KeyValue (a field of the message at `depth`) into `attributes`, as `flattenAttributes` adds
-   * it: empty keys dropped, past the attribute limit dropped (and counted), keys and values cut at
-   * their limits. Returns the new count.
+   * One KeyValue (a field of the message at `depth`) into `attributes`, and its key into `keys` if new,
+   * as `flattenAttributes` adds it: empty keys dropped, past the attribute limit dropped (and counted),
+   * keys and values cut at their limits.
    */
-  private attribute(attributes: Attributes, count: number, depth: number): number {
+  private attribute(attributes: Attributes, keys: string[], depth: number): void {
     if (!this.stringKeyValue()) embedded(this.reader, this.readKeyValue, depth);
     let key = this.key;
-    if (key === '') return count;
-    if (count >= this.limits.maxAttributesPerSpan) {
+    if (key === '') return;
+    if (keys.length >= this.limits.maxAttributesPerSpan) {
       this.truncated++;
-      return count;
+      return;
     }
     if (key.length > this.limits.maxAttributeKeyLength) {
       key = key.slice(0, this.limits.maxAttributeKeyLength);
@@ -239,9 +240,8 @@ class TraceReader {
       text = text.slice(0, this.limits.maxAttributeValueLength);
       this.truncated++;
     }
-    if (!Object.hasOwn(attributes, key)) count++;
+    if (attributes[key] === undefined) keys.push(key);
     attributes[key] = text;
-    return count;
   }
 
   /**
@@ -262,8 +262,8 @@ class TraceReader {
     const keyEnd = at + 3 + buf[at + 2]!;
     if (buf[at + 2]! >= 0x80 || keyEnd + 4 > end || buf[keyEnd] !== tag(2, LENGTH) || buf[keyEnd + 2] !== tag(1, LENGTH)) return false;
     if (buf[keyEnd + 1]! >= 0x80 || keyEnd + 2 + buf[keyEnd + 1]! !== end || buf[keyEnd + 3]! >= 0x80 || keyEnd + 4 + buf[keyEnd + 3]! !== end) return false;
-    this.key = keys.get(buf, at + 3, keyEnd);
-    this.text = values.get(buf, keyEnd + 4, end);
+    this.key = keyCache.get(buf, at + 3, keyEnd);
+    this.text = valueCache.get(buf, keyEnd + 4, end);
     this.nestedValue = undefined;
     r.pos = end;
     return true;
@@ -277,7 +277,7 @@ class TraceReader {
     this.nestedValue = undefined;
     while (r.pos < end) {
       const t = r.varint();
-      if (t === tag(1, LENGTH)) this.key = keys.get(r.buf, r.payload(), r.pos);
+      if (t === tag(1, LENGTH)) this.key = keyCache.get(r.buf, r.payload(), r.pos);
       else if (t === tag(2, LENGTH)) this.text = embedded(r, this.readAnyValue, depth);
       else skip(r, t);
     }
@@ -294,7 +294,7 @@ class TraceReader {
     while (r.pos < end) {
       const t = r.varint();
       let nested: Obj | undefined;
-      if (t === tag(1, LENGTH)) text = values.get(r.buf, r.payload(), r.pos);
+      if (t === tag(1, LENGTH)) text = valueCache.get(r.buf, r.payload(), r.pos);
       else if (t === tag(2, VARINT)) text = r.varint() !== 0 ? 'true' : 'false';
       else if (t === tag(3, VARINT)) text = r.int64().toString();
       else if (t === tag(4, FIXED64)) text = String(r.double());

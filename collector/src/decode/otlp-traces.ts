@@ -81,6 +81,7 @@ function normalizeSpan(
   if (events.length > limits.maxEventsPerSpan) stats.truncated++;
   if (links.length > limits.maxLinksPerSpan) stats.truncated++;
   const status = (field(raw, 'status') ?? {}) as Obj;
+  const attributeKeys: string[] = [];
   return {
     traceId,
     spanId,
@@ -92,7 +93,8 @@ function normalizeSpan(
     endNs: endNs < startNs ? startNs : endNs,
     statusCode: enumField(field(status, 'code'), statuses, statusNames, 'status.code'),
     statusMessage: stringField(status, 'message'),
-    attributes: flattenAttributes(field(raw, 'attributes'), limits, stats),
+    attributes: flattenAttributes(field(raw, 'attributes'), limits, stats, attributeKeys),
+    attributeKeys,
     resource,
     scopeName,
     scopeVersion,

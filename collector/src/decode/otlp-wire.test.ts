@@ -86,6 +86,39 @@ it('decodes every Istio OTLP fixture, generated traffic and unusual values exact
   expect(items).toBeGreaterThan(500);
 });
 
+it('keeps attributes named like Object.prototype members, and lists each key once in the order it arrived', () => {
+  const attributes = [
+    s('__proto__', { stringValue: 'p' }),
+    s('constructor', { stringValue: 'c' }),
+    s('toString', { intValue: '1' }),
+    s('constructor', { stringValue: 'again' }),
+    s('hasOwnProperty', { boolValue: true }),
+  ];
+  const json = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', name: 'GET', attributes }] }] }] };
+  const bytes = otlpJsonToProtobuf(JSON.stringify(json), 'traces');
+  for (const [name, decoded] of [
+    ['protobuf', decodeOtlpProtobufTraces(bytes, defaultDecodeLimits, { truncated: 0 })],
+    ['OTLP/JSON', normalizeResourceSpans(json, 'json', defaultDecodeLimits, { truncated: 0 })],
+  ] as const) {
+    const span = decoded.items[0]!;
+    expect(span.attributeKeys, name).toEqual(['__proto__', 'constructor', 'toString', 'hasOwnProperty']);
+    expect(Object.entries(span.attributes), name).toEqual([
+      ['__proto__', 'p'],
+      ['constructor', 'again'],
+      ['toString', '1'],
+      ['hasOwnProperty', 'true'],
+    ]);
+  }
+  // The limit counts distinct keys; once it is reached every later pair is cut and counted, a repeat too.
+  const limits = { ...defaultDecodeLimits, maxAttributesPerSpan: 3 };
+  const stats = { truncated: 0 };
+  const cut = decodeOtlpProtobufTraces(bytes, limits, stats).items[0]!;
+  expect(cut.attributeKeys).toEqual(['__proto__', 'constructor', 'toString']);
+  expect(cut.attributes.constructor).toBe('c');
+  expect(stats.truncated).toBe(2);
+  expect(viaWire('traces', bytes, limits)).toEqual(viaProtobufjs('traces', bytes, limits));
+});
+
 it('skips unknown fields and fields of an unexpected wire type, and reads a repeated message split across the body', () => {
   const one = Buffer.from(TraceRequest.encode(TraceRequest.fromObject(oddSpan)).finish());
   // Field 99 as a varint and field 1 as a fixed32 (wrong type for resource_spans) are skipped.

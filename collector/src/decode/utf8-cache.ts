@@ -11,7 +11,10 @@ export const utf8Slice = (buf: Buffer, start: number, end: number): string => (s
  */
 export class Utf8Cache {
   private readonly strings: (string | undefined)[];
-  private readonly bytes: (Uint8Array | undefined)[];
+  /** The hash of each slot's string. */
+  private readonly hashes: Int32Array;
+  /** The hash of each slot's last miss: a string is kept only when it is seen a second time. */
+  private readonly missed: Int32Array;
 
   constructor(
     private readonly slots = 4096,
@@ -19,7 +22,8 @@ export class Utf8Cache {
     private readonly maxBytes = 64,
   ) {
     this.strings = new Array<string | undefined>(slots).fill(undefined);
-    this.bytes = new Array<Uint8Array | undefined>(slots).fill(undefined);
+    this.hashes = new Int32Array(slots);
+    this.missed = new Int32Array(slots);
   }
 
   get(buf: Buffer, start: number, end: number): string {
@@ -32,17 +36,27 @@ export class Utf8Cache {
     for (let i = start; i < head; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
     for (let i = Math.max(head, end - 8); i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
     const slot = (hash ^ (hash >>> 15)) & (this.slots - 1);
-    const known = this.bytes[slot];
-    if (known !== undefined && known.length === length) {
+    const known = this.strings[slot];
+    if (known !== undefined && this.hashes[slot] === hash && known.length === length) {
+      // Only ASCII strings are kept, so each character is its own byte.
       let i = 0;
-      while (i < length && known[i] === buf[start + i]) i++;
-      if (i === length) return this.strings[slot]!;
+      while (i < length && known.charCodeAt(i) === buf[start + i]) i++;
+      if (i === length) return known;
     }
     const text = utf8Slice(buf, start, end);
-    // A copy: a view would keep the whole request body alive for as long as the entry lasts, and would
-    // change under the entry if the body's memory were written again.
-    this.bytes[slot] = Uint8Array.prototype.slice.call(buf, start, end);
-    this.strings[slot] = text;
+    // Ids, timestamps and paths seldom recur: keeping each would cost an allocation and evict a string
+    // that does. Keeping only what misses twice running in its slot lets those pass at the cost of a hash.
+    if (this.missed[slot] !== hash) this.missed[slot] = hash;
+    else if (text.length === length && isAscii(text)) {
+      this.strings[slot] = text;
+      this.hashes[slot] = hash;
+    }
     return text;
   }
+}
+
+// A string decoded from as many bytes as it has characters may still hold U+FFFD for an invalid byte.
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }

@@ -1,4 +1,4 @@
-import type { Attributes, Decoded, Span, SpanKind } from '../model/span.ts';
+import { emptyAttributes, type Attributes, type Decoded, type Span, type SpanKind } from '../model/span.ts';
 import type { AttributeStats } from './attributes.ts';
 import { MalformedRequest, RejectedItem, type DecodeLimits } from './limits.ts';
 
@@ -63,6 +63,8 @@ function normalizeSpan(raw: Obj, limits: DecodeLimits, stats: AttributeStats, re
     statusCode: error === undefined ? 'Unset' : 'Error',
     statusMessage: error === undefined || error === 'true' ? '' : error,
     attributes,
+    // Zipkin tags come as an object rather than a list, so their keys are listed from it, once.
+    attributeKeys: Object.keys(attributes),
     resource: resourceOf(typeof local.serviceName === 'string' ? local.serviceName : '', resources),
     scopeName: '',
     scopeVersion: '',
@@ -92,7 +94,7 @@ function micros(value: unknown, name: string): bigint {
 }
 
 function tags(value: unknown, limits: DecodeLimits, stats: AttributeStats): Attributes {
-  const out: Attributes = {};
+  const out = emptyAttributes();
   if (value === undefined || value === null) return out;
   if (typeof value !== 'object' || Array.isArray(value)) throw new RejectedItem('tags must be an object of strings');
   const tagged = value as Obj;
@@ -117,9 +119,7 @@ function tags(value: unknown, limits: DecodeLimits, stats: AttributeStats): Attr
       text = text.slice(0, limits.maxAttributeValueLength);
       stats.truncated++;
     }
-    // A tag named `__proto__` is a tag like any other: assigned, it would set the object's prototype.
-    if (key === '__proto__') Object.defineProperty(out, key, { value: text, writable: true, enumerable: true, configurable: true });
-    else out[key] = text;
+    out[key] = text;
     count++;
   }
   return out;

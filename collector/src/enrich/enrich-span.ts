@@ -8,11 +8,6 @@ import { redactAttributes, redactText } from './redact.ts';
 
 export interface EnrichedSpan {
   span: Span;
-  /**
-   * The span's attribute keys, listed once for every step that walks them: V8 keeps an object of more
-   * than about 16 keys added one by one as a hash table, and each walk over one sorts its keys again.
-   */
-  attributeKeys: readonly string[];
   layer: Layer;
   identity: Identity;
   decision: Decision;
@@ -25,8 +20,7 @@ const redactedResources = new WeakSet<object>();
 
 /** Redacts, then derives layer, identity, decision and join keys from the span alone. */
 export function enrichSpan(span: Span, options: EnrichOptions): EnrichedSpan {
-  const attributeKeys = Object.keys(span.attributes);
-  redactAttributes(span.attributes, options.redactKeys, attributeKeys);
+  redactAttributes(span.attributes, options.redactKeys, span.attributeKeys);
   if (!redactedResources.has(span.resource)) {
     redactAttributes(span.resource, options.redactKeys);
     redactedResources.add(span.resource);
@@ -34,11 +28,10 @@ export function enrichSpan(span: Span, options: EnrichOptions): EnrichedSpan {
   span.statusMessage = redactText(span.statusMessage);
   for (const event of span.events) redactAttributes(event.attributes, options.redactKeys);
   for (const link of span.links) redactAttributes(link.attributes, options.redactKeys);
-  const layer = classifyLayer(span, options, attributeKeys);
+  const layer = classifyLayer(span, options);
   const status = Number(span.attributes['http.status_code'] ?? span.attributes['http.response.status_code'] ?? 0);
   return {
     span,
-    attributeKeys,
     layer,
     identity: readIdentity(span.attributes, layer, options),
     decision: readDecision(span, layer, options),

@@ -6,11 +6,10 @@ export type Layer = 'edge' | 'gateway' | 'sidecar' | 'app';
 /**
  * Which part of the path a span comes from. Envoy tags every span it starts with `node_id`
  * (`router~…` for gateways, `sidecar~…` for sidecars) but not the router's upstream child span, which
- * only gateways spawn; so an Envoy span without `node_id` is a gateway's. `keys` are the span
- * attributes' keys.
+ * only gateways spawn; so an Envoy span without `node_id` is a gateway's.
  */
-export function classifyLayer(span: Span, options: EnrichOptions, keys: readonly string[]): Layer {
-  if (isEdge(span, keys)) return 'edge';
+export function classifyLayer(span: Span, options: EnrichOptions): Layer {
+  if (isEdge(span)) return 'edge';
   const nodeId = span.attributes.node_id;
   if (nodeId !== undefined) {
     if (options.gatewayNodePrefixes.some((prefix) => nodeId.startsWith(prefix))) return 'gateway';
@@ -24,11 +23,11 @@ export function isEnvoy(span: Span): boolean {
   return span.resource['telemetry.sdk.name'] === 'envoy' || span.attributes.component === 'proxy';
 }
 
-function isEdge(span: Span, keys: readonly string[]): boolean {
+function isEdge(span: Span): boolean {
   const provider = span.resource['cloud.provider'];
   if (provider === 'cloudflare') return true;
   if (provider !== undefined) return false;
-  return resourceIsEdge(span.resource) || hasEdgeKey(keys);
+  return resourceIsEdge(span.resource) || hasEdgeKey(span.attributeKeys);
 }
 
 // Every span of a resource shares its attributes object, so the resource is looked at once.

@@ -62,7 +62,7 @@ export function spanBlock(): NativeBlock<EnrichedSpan> {
     c.ResourceAttributes.add(s.resource);
     c.ScopeName.add(s.scopeName);
     c.ScopeVersion.add(s.scopeVersion);
-    c.SpanAttributes.add(s.attributes, e.attributeKeys);
+    c.SpanAttributes.add(s.attributes, s.attributeKeys);
     c.Duration.add(s.endNs > s.startNs ? s.endNs - s.startNs : 0n);
     c.StatusCode.add(s.statusCode);
     c.StatusMessage.add(s.statusMessage);

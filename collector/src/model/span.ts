@@ -5,6 +5,12 @@ export type StatusCode = 'Unset' | 'Ok' | 'Error';
 /** Attribute values flattened to strings, as the OpenTelemetry Collector's ClickHouse exporter stores them. */
 export type Attributes = Record<string, string>;
 
+/**
+ * An attribute record without a prototype: a key named `__proto__` or `constructor` is an attribute
+ * like any other, and V8 makes it a hash table at once rather than after its sixteenth key.
+ */
+export const emptyAttributes = (): Attributes => Object.create(null) as Attributes;
+
 export interface SpanEvent {
   timeNs: bigint;
   name: string;
@@ -30,6 +36,11 @@ export interface Span {
   statusCode: StatusCode;
   statusMessage: string;
   attributes: Attributes;
+  /**
+   * The keys of `attributes` in the order they arrived, each once, listed by the decoder as it adds
+   * them: asking a hash-table object for its keys collects and sorts them again on every call.
+   */
+  attributeKeys: string[];
   resource: Attributes;
   scopeName: string;
   scopeVersion: string;

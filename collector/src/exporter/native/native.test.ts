@@ -37,7 +37,6 @@ const resources: Attributes[] = [{ 'service.name': 'svc-0', 'k8s.pod.name': awkw
 function span(i: number, overrides: Partial<Span> = {}): EnrichedSpan {
   const attributes: Attributes = i % 3 === 0 ? {} : { ...awkward, [`key-${awkward.unicode}`]: String(i) };
   return {
-    attributeKeys: Object.keys(attributes),
     span: {
       traceId: `${String(i).padStart(32, '0')}`,
       spanId: `${String(i).padStart(16, '0')}`,
@@ -50,6 +49,7 @@ function span(i: number, overrides: Partial<Span> = {}): EnrichedSpan {
       statusCode: 'Error',
       statusMessage: awkward.long,
       attributes,
+      attributeKeys: Object.keys(attributes),
       resource: resources[Math.floor(i / 3) % 2]!,
       scopeName: 'scope',
       scopeVersion: '1',
