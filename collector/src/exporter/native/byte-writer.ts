@@ -3,11 +3,15 @@ const shortString = 24;
 /** A growable buffer for ClickHouse's Native format: little-endian numbers, LEB128 lengths, UTF-8 strings. */
 export class ByteWriter {
   private buf: Buffer;
+  // BigInts go through a DataView: Buffer's BigInt write methods split the value with BigInt arithmetic
+  // in JS, 75 ns a value against 3 ns here (measured on Node 24).
+  private view: DataView;
   private at = 0;
 
   // A block has some sixty of these and many requests carry a few spans: start small, double as needed.
   constructor(initialBytes = 256) {
     this.buf = Buffer.allocUnsafe(initialBytes);
+    this.view = viewOf(this.buf);
   }
 
   /** The bytes written so far (a view, valid until the next write). */
@@ -69,15 +73,16 @@ export class ByteWriter {
     buf[at + 3] = value >>> 24;
   }
 
+  /** Decoders bound times and durations well inside 64 bits; a DataView would wrap a larger value. */
   int64(value: bigint): void {
     this.ensure(8);
-    this.buf.writeBigInt64LE(value, this.at);
+    this.view.setBigInt64(this.at, value, true);
     this.at += 8;
   }
 
   uint64Big(value: bigint): void {
     this.ensure(8);
-    this.buf.writeBigUInt64LE(value, this.at);
+    this.view.setBigUint64(this.at, value, true);
     this.at += 8;
   }
 
@@ -129,5 +134,8 @@ export class ByteWriter {
     const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + extra));
     this.buf.copy(grown, 0, 0, this.at);
     this.buf = grown;
+    this.view = viewOf(grown);
   }
 }
+
+const viewOf = (buf: Buffer): DataView => new DataView(buf.buffer, buf.byteOffset, buf.byteLength);

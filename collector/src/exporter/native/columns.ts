@@ -72,7 +72,9 @@ export class DateTime64Column implements Column<bigint> {
 /**
  * Map(String, String): cumulative entry counts, then every key, then every value. With `repeats`, the
  * same object added again in a row (every span of a resource shares its resource's attributes) is
- * copied from the bytes written the first time instead of being encoded again.
+ * copied from the bytes written the first time instead of being encoded again. The keys of a map are
+ * copied the same way when they are the previous map's keys in the same order, as they are from span to
+ * span of one proxy or SDK.
  */
 export class MapColumn implements Column<Attributes> {
   readonly type = 'Map(String, String)';
@@ -81,6 +83,8 @@ export class MapColumn implements Column<Attributes> {
   private readonly values = new ByteWriter();
   private entries = 0;
   private last: { value: Attributes; count: number; keys: Buffer; values: Buffer } | undefined;
+  private lastNames: readonly string[] = [];
+  private lastNameBytes: Buffer | undefined;
   constructor(private readonly repeats = false) {}
   /** `keys` are `value`'s own keys, when the caller has listed them already. */
   add(value: Attributes, keys?: readonly string[]): void {
@@ -95,11 +99,13 @@ export class MapColumn implements Column<Attributes> {
     const keysAt = this.keys.position;
     const valuesAt = this.values.position;
     const names = keys ?? Object.keys(value);
-    for (let i = 0; i < names.length; i++) {
-      const key = names[i]!;
-      this.keys.string(key);
-      this.values.string(value[key]!);
+    if (this.lastNameBytes !== undefined && sameStrings(names, this.lastNames)) this.keys.append(this.lastNameBytes);
+    else {
+      for (let i = 0; i < names.length; i++) this.keys.string(names[i]!);
+      this.lastNames = names;
+      this.lastNameBytes = Buffer.from(this.keys.bytes().subarray(keysAt));
     }
+    for (let i = 0; i < names.length; i++) this.values.string(value[names[i]!]!);
     this.entries += names.length;
     this.offsets.uint64(this.entries);
     if (this.repeats) {
@@ -109,6 +115,12 @@ export class MapColumn implements Column<Attributes> {
   parts(): Buffer[] {
     return [this.offsets.bytes(), this.keys.bytes(), this.values.bytes()];
   }
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Array(T): cumulative element counts, then the elements as one column of T. */

@@ -106,6 +106,19 @@ it('Native blocks hold every value exactly, across unicode, long strings, empty 
   }
 });
 
+it("a map is written with its own keys when they differ from the previous map's in name or order", async () => {
+  // Equal key lists in a row are copied from the bytes written for the first; these differ one by one.
+  const maps: Attributes[] = [{ a: '1', b: '2' }, { a: '3', c: '4' }, { c: '5', a: '6' }, { c: '7', a: '8' }, { a: '9' }, {}, { a: '10' }];
+  const block = spanBlock();
+  maps.forEach((attributes, i) => block.add(span(200 + i, { attributes, attributeKeys: Object.keys(attributes) })));
+  await store.insertRows('otel_traces', spanColumns, block.encode(), 'Native');
+  const result = await store.client.query({
+    query: `SELECT mapKeys(SpanAttributes) AS keys, mapValues(SpanAttributes) AS values FROM otel_traces WHERE SpanId >= '${span(200).span.spanId}' AND SpanId <= '${span(206).span.spanId}' ORDER BY SpanId`,
+    format: 'JSONEachRow',
+  });
+  expect(await result.json()).toEqual(maps.map((attributes) => ({ keys: Object.keys(attributes), values: Object.values(attributes) })));
+});
+
 it('the columns replay needs are read back from the blocks the encoder wrote', () => {
   const block = spanBlock();
   for (let i = 0; i < 4; i++) block.add(span(i));
@@ -134,4 +147,14 @@ it('whole numbers are written little-endian at their full width, up to the large
   const bytes = out.bytes();
   expect(offsets.map((_, i) => bytes.readBigUInt64LE(i * 8))).toEqual(offsets.map(BigInt));
   expect([0, 1, 2, 3, 4, 5].map((i) => bytes.readUInt16LE(offsets.length * 8 + i * 2))).toEqual([0, 0x7f, 0x80, 0xff, 0x100, 0xffff]);
+
+  // Written past the first buffer's end, so that some land after it has grown.
+  const big = new ByteWriter(4);
+  const signed = [0n, 1n, -1n, 7_258_118_400_000_000_000n, 2n ** 63n - 1n, -(2n ** 63n)];
+  const unsigned = [0n, 1_500n, 2n ** 64n - 1n];
+  for (const value of signed) big.int64(value);
+  for (const value of unsigned) big.uint64Big(value);
+  const written = big.bytes();
+  expect(signed.map((_, i) => written.readBigInt64LE(i * 8))).toEqual(signed);
+  expect(unsigned.map((_, i) => written.readBigUInt64LE((signed.length + i) * 8))).toEqual(unsigned);
 });
