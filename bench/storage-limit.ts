@@ -2,7 +2,8 @@
  * What the engine takes, by insert path: the collector's own rows for Envoy-shaped spans, in inserts of
  * `writer.maxBatchRows`, into Seam's migrated schema (every materialized view in place) and into the plain
  * OpenTelemetry Collector exporter schema, each as a raw JSONCompactEachRow insert and as Native blocks
- * read from a file. The fastest path of each schema is its storage limit.
+ * read from a file, and Seam's schema also with its views run one after another. The fastest path of each
+ * schema is its storage limit.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,5 +77,7 @@ export async function storageLimits(store: Store, work: string, progress: (text:
   await store.client.command({ query: 'DROP TABLE bench_rows' });
   await store.client.command({ query: 'DROP DATABASE plain' });
   const fastest = (schema: 'seam' | 'plain') => Math.max(...paths.filter((p) => p.schema === schema).map((p) => p.rate));
-  return { seam: fastest('seam'), plain: fastest('plain'), paths, seamViewsInSequence: sequential };
+  // Views one after another is a path the engine offers too: when it is the faster one in a run, it is
+  // the limit, so that the collector's own setting cannot lower the reference its ratios are taken to.
+  return { seam: Math.max(fastest('seam'), sequential), plain: fastest('plain'), paths, seamViewsInSequence: sequential };
 }
