@@ -28,6 +28,12 @@ export class NativeBlock<Row> {
     this.count++;
   }
 
+  /** Empties the block for the next request's rows; what `encode` returned before is a copy and stays. */
+  reset(): void {
+    this.count = 0;
+    for (const [, column] of this.columns) column.reset();
+  }
+
   encode(): Buffer {
     const head = new ByteWriter(64);
     head.varUInt(this.columns.length);

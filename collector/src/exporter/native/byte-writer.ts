@@ -1,4 +1,7 @@
 const shortString = 24;
+// What a writer may keep between blocks: a 512-span request's largest column (its attribute values) is
+// about 300 KB; an occasional huge request does not pin its memory for good.
+const maxKeptBytes = 4 * 1024 * 1024;
 
 /** A growable buffer for ClickHouse's Native format: little-endian numbers, LEB128 lengths, UTF-8 strings. */
 export class ByteWriter {
@@ -9,8 +12,16 @@ export class ByteWriter {
   private at = 0;
 
   // A block has some sixty of these and many requests carry a few spans: start small, double as needed.
-  constructor(initialBytes = 256) {
+  constructor(private readonly initialBytes = 256) {
     this.buf = Buffer.allocUnsafe(initialBytes);
+    this.view = viewOf(this.buf);
+  }
+
+  /** Starts again from the beginning, keeping the buffer unless it grew past `maxKeptBytes`. */
+  reset(): void {
+    this.at = 0;
+    if (this.buf.length <= maxKeptBytes) return;
+    this.buf = Buffer.allocUnsafe(this.initialBytes);
     this.view = viewOf(this.buf);
   }
 

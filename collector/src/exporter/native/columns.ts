@@ -11,6 +11,8 @@ export interface Column<T> {
   add(value: T): void;
   /** The column's bytes, in the order the Native format lays them out. */
   parts(): Buffer[];
+  /** Empties the column for the next block, keeping its buffers. */
+  reset(): void;
 }
 
 export class StringColumn implements Column<string> {
@@ -21,6 +23,9 @@ export class StringColumn implements Column<string> {
   }
   parts(): Buffer[] {
     return [this.out.bytes()];
+  }
+  reset(): void {
+    this.out.reset();
   }
 }
 
@@ -33,6 +38,9 @@ export class UInt8Column implements Column<number> {
   parts(): Buffer[] {
     return [this.out.bytes()];
   }
+  reset(): void {
+    this.out.reset();
+  }
 }
 
 export class UInt16Column implements Column<number> {
@@ -43,6 +51,9 @@ export class UInt16Column implements Column<number> {
   }
   parts(): Buffer[] {
     return [this.out.bytes()];
+  }
+  reset(): void {
+    this.out.reset();
   }
 }
 
@@ -55,6 +66,9 @@ export class UInt64Column implements Column<bigint> {
   parts(): Buffer[] {
     return [this.out.bytes()];
   }
+  reset(): void {
+    this.out.reset();
+  }
 }
 
 /** Nanoseconds since the epoch. */
@@ -66,6 +80,9 @@ export class DateTime64Column implements Column<bigint> {
   }
   parts(): Buffer[] {
     return [this.out.bytes()];
+  }
+  reset(): void {
+    this.out.reset();
   }
 }
 
@@ -115,6 +132,13 @@ export class MapColumn implements Column<Attributes> {
   parts(): Buffer[] {
     return [this.offsets.bytes(), this.keys.bytes(), this.values.bytes()];
   }
+  reset(): void {
+    this.offsets.reset();
+    this.keys.reset();
+    this.values.reset();
+    this.entries = 0;
+    this.last = undefined;
+  }
 }
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
@@ -138,5 +162,10 @@ export class ArrayColumn<T> implements Column<readonly T[]> {
   }
   parts(): Buffer[] {
     return [this.offsets.bytes(), ...this.inner.parts()];
+  }
+  reset(): void {
+    this.offsets.reset();
+    this.inner.reset();
+    this.elements = 0;
   }
 }

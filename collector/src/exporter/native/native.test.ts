@@ -119,6 +119,25 @@ it("a map is written with its own keys when they differ from the previous map's 
   expect(await result.json()).toEqual(maps.map((attributes) => ({ keys: Object.keys(attributes), values: Object.values(attributes) })));
 });
 
+it('a block emptied and filled again encodes exactly what a new block does', () => {
+  const reused = spanBlock();
+  // More rows first than after, so that every buffer has grown past what the second fill needs.
+  for (let i = 0; i < 40; i++) reused.add(span(i));
+  const first = reused.encode();
+  reused.reset();
+  const fresh = spanBlock();
+  for (let i = 3; i < 7; i++) {
+    reused.add(span(i));
+    fresh.add(span(i));
+  }
+  expect(reused.rows).toBe(4);
+  expect(reused.encode()).toEqual(fresh.encode());
+  // What encode returned before the reset is a copy, untouched by the second fill.
+  const again = spanBlock();
+  for (let i = 0; i < 40; i++) again.add(span(i));
+  expect(first).toEqual(again.encode());
+});
+
 it('the columns replay needs are read back from the blocks the encoder wrote', () => {
   const block = spanBlock();
   for (let i = 0; i < 4; i++) block.add(span(i));
