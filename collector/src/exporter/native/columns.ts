@@ -126,7 +126,8 @@ export class MapColumn implements Column<Attributes> {
     this.entries += names.length;
     this.offsets.uint64(this.entries);
     if (this.repeats) {
-      this.last = { value, count: names.length, keys: Buffer.from(this.keys.bytes().subarray(keysAt)), values: Buffer.from(this.values.bytes().subarray(valuesAt)) };
+      // The map's keys are the last key list's bytes, copied already.
+      this.last = { value, count: names.length, keys: this.lastNameBytes!, values: Buffer.from(this.values.bytes().subarray(valuesAt)) };
     }
   }
   parts(): Buffer[] {
