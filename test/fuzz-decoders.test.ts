@@ -1,9 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { expect, it } from 'vitest';
 import type { AttributeStats } from '../collector/src/decode/attributes.ts';
 import { defaultDecodeLimits, MalformedRequest, type DecodeLimits } from '../collector/src/decode/limits.ts';
 import { decodeOtlpProtobufTraces } from '../collector/src/decode/otlp-proto-traces.ts';
+import { scanOtlpJsonTraces } from '../collector/src/decode/otlp-json-traces.ts';
 import { normalizeResourceSpans } from '../collector/src/decode/otlp-traces.ts';
 import { normalizeZipkin } from '../collector/src/decode/zipkin.ts';
 import { enrichSpan } from '../collector/src/enrich/enrich-span.ts';
@@ -14,7 +16,7 @@ import { fixturesDir, otlpJsonToProtobuf } from './helpers/fixtures.ts';
 
 // Strange values are ones JSON.parse can produce (so no null-prototype objects). Small limits so that every limit is crossed often; a seeded generator so a failure can be replayed.
 const limits: DecodeLimits = { ...defaultDecodeLimits, maxSpansPerRequest: 64, maxAttributesPerSpan: 16, maxAttributeKeyLength: 32, maxAttributeValueLength: 64, maxEventsPerSpan: 4, maxLinksPerSpan: 4, maxAnyValueDepth: 3 };
-const casesPerDecoder = { proto: 45_000, json: 35_000, zipkin: 30_000 };
+const casesPerDecoder = { proto: 45_000, json: 35_000, zipkin: 30_000, jsonScan: 30_000 };
 
 function rng(seed: number) {
   let state = seed >>> 0;
@@ -170,6 +172,36 @@ it(`OTLP/JSON decoder: ${casesPerDecoder.json} mutated requests (bytes and struc
     });
   }
   report('otlp-json', tally, heap);
+});
+
+it(`OTLP/JSON scanner: ${casesPerDecoder.jsonScan} mutated requests read exactly as JSON.parse and the general reader read them, or left to them`, () => {
+  const r = rng(17);
+  const parsed = otlpJson.map((text) => JSON.parse(text) as unknown);
+  const bodies = [...otlpJson, ...parsed.map((tree) => JSON.stringify(tree))].map((text) => Buffer.from(text));
+  const tally = { read: 0, left: 0, differ: [] as string[] };
+  for (let i = 0; i < casesPerDecoder.jsonScan; i++) {
+    const body = i % 2 === 0 ? Buffer.from(JSON.stringify(mutateTree(r, r.pick(parsed)), null, r.pick([undefined, 1]))) : mutateBytes(r, r.pick(bodies));
+    const scanStats = { truncated: 0 };
+    const scanned = scanOtlpJsonTraces(body, limits, scanStats);
+    if (scanned === undefined) {
+      tally.left++;
+      continue;
+    }
+    tally.read++;
+    const referenceStats = { truncated: 0 };
+    let reference: unknown;
+    try {
+      reference = normalizeResourceSpans(JSON.parse(body.toString('utf8')), 'json', limits, referenceStats);
+    } catch (error) {
+      reference = error;
+    }
+    if (!isDeepStrictEqual(scanned, reference) || scanStats.truncated !== referenceStats.truncated) tally.differ.push(body.toString('utf8').slice(0, 2000));
+  }
+  console.log('fuzz otlp-json scanner:', { read: tally.read, left: tally.left, differ: tally.differ.length });
+  expect(tally.differ.slice(0, 1)).toEqual([]);
+  // Most mutations break a span or the JSON, but a scanner that left every body to JSON.parse would prove nothing.
+  expect(tally.read).toBeGreaterThan(casesPerDecoder.jsonScan / 10);
+  for (const body of bodies) expect(scanOtlpJsonTraces(body, limits, { truncated: 0 })).toBeDefined();
 });
 
 it(`Zipkin v2 decoder: ${casesPerDecoder.zipkin} mutated requests (bytes and structure)`, () => {

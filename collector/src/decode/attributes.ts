@@ -24,29 +24,40 @@ export function flattenAttributes(list: unknown, limits: DecodeLimits, stats: At
   if (!Array.isArray(list)) throw new RejectedItem('attributes must be a list of key/value pairs');
   for (const entry of list as KeyValueLike[]) {
     if (entry === null || typeof entry !== 'object') throw new RejectedItem('an attribute is not a key/value object');
-    let key = typeof entry.key === 'string' ? entry.key : '';
-    if (key === '') continue;
-    if (keys.length >= limits.maxAttributesPerSpan) {
-      stats.truncated++;
-      continue;
-    }
-    if (key.length > limits.maxAttributeKeyLength) {
-      key = key.slice(0, limits.maxAttributeKeyLength);
-      stats.truncated++;
-    }
-    // Most values are strings: read them without the general walk below. Only an empty string may be a
-    // protobufjs message's prototype default rather than the field the sender set.
-    const value = entry.value as AnyValueLike | undefined;
-    const direct = value !== null && typeof value === 'object' ? value.stringValue : undefined;
-    let text = typeof direct === 'string' && (direct !== '' || hasOwn(value!, 'stringValue')) ? direct : anyValueToText(value, limits, 0);
-    if (text.length > limits.maxAttributeValueLength) {
-      text = text.slice(0, limits.maxAttributeValueLength);
-      stats.truncated++;
-    }
-    if (into[key] === undefined) keys.push(key);
-    into[key] = text;
+    const key = typeof entry.key === 'string' ? entry.key : '';
+    if (admitsKey(keys, key, limits, stats)) setAttribute(into, keys, key, attributeValueText(entry.value, limits), limits, stats);
   }
   return into;
+}
+
+/** Whether an attribute named `key` is kept: it has a name, and the record is not yet full. */
+export function admitsKey(keys: string[], key: string, limits: DecodeLimits, stats: AttributeStats): boolean {
+  if (key === '') return false;
+  if (keys.length < limits.maxAttributesPerSpan) return true;
+  stats.truncated++;
+  return false;
+}
+
+/** Sets an admitted attribute, key and value cut to their limits; a repeated key keeps its first place. */
+export function setAttribute(into: Attributes, keys: string[], key: string, text: string, limits: DecodeLimits, stats: AttributeStats): void {
+  if (key.length > limits.maxAttributeKeyLength) {
+    key = key.slice(0, limits.maxAttributeKeyLength);
+    stats.truncated++;
+  }
+  if (text.length > limits.maxAttributeValueLength) {
+    text = text.slice(0, limits.maxAttributeValueLength);
+    stats.truncated++;
+  }
+  if (into[key] === undefined) keys.push(key);
+  into[key] = text;
+}
+
+/** An AnyValue's text. Most values are strings: they are read without the general walk. */
+export function attributeValueText(value: unknown, limits: DecodeLimits): string {
+  // Only an empty string may be a protobufjs message's prototype default rather than the field the sender set.
+  const v = value as AnyValueLike | null | undefined;
+  const direct = v !== null && typeof v === 'object' ? v.stringValue : undefined;
+  return typeof direct === 'string' && (direct !== '' || hasOwn(v!, 'stringValue')) ? direct : anyValueToText(value, limits, 0);
 }
 
 export function anyValueToText(value: unknown, limits: DecodeLimits, depth: number): string {

@@ -145,7 +145,7 @@ export function listField(object: unknown, camel: string, snake: string, where: 
   return value as Obj[];
 }
 
-function listOrEmpty(value: unknown): unknown[] {
+export function listOrEmpty(value: unknown): unknown[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new RejectedItem('events and links must be lists');
   return value;

@@ -1,5 +1,6 @@
 import type { AttributeStats } from '../decode/attributes.ts';
 import { MalformedRequest, type DecodeLimits } from '../decode/limits.ts';
+import { scanOtlpJsonTraces } from '../decode/otlp-json-traces.ts';
 import { normalizeResourceLogs } from '../decode/otlp-logs.ts';
 import { decodeOtlpProtobufTraces } from '../decode/otlp-proto-traces.ts';
 import { decodeOtlpProtobufLogs } from '../decode/otlp-wire.ts';
@@ -66,7 +67,8 @@ export function prepare(request: RawRequest, options: PrepareOptions): Prepared 
       ? decodeOtlpProtobufTraces(request.body, options.limits, stats)
       : request.encoding === 'zipkin'
         ? normalizeZipkin(parse(request.body, expected.zipkin.spans), options.limits, stats)
-        : normalizeResourceSpans(parse(request.body, expected['otlp-json'].spans), 'json', options.limits, stats);
+        : (scanOtlpJsonTraces(request.body, options.limits, stats) ??
+          normalizeResourceSpans(parse(request.body, expected['otlp-json'].spans), 'json', options.limits, stats));
   const block = (spans ??= spanBlock());
   block.reset();
   for (const span of decoded.items) block.add(enrichSpan(span, options.enrich));
