@@ -53,6 +53,21 @@ it('many requests at once are spread over the threads and each answered with its
   expect(prepared.map((p) => p.rows)).toEqual(sizes);
 });
 
+it('moves a body that is a buffer of its own to the thread, and copies one that shares pooled memory', async () => {
+  const large = request(200);
+  const small: RawRequest = { ...request(1), body: Buffer.concat([Buffer.from(request(1).body), Buffer.alloc(0)]) };
+  expect(large.body.byteLength).toBeGreaterThan(Buffer.poolSize);
+  expect(small.body.byteOffset > 0 || small.body.byteLength < small.body.buffer.byteLength).toBe(true);
+  const sharing = new Uint8Array(small.body.buffer);
+  const [fromLarge, fromSmall] = await Promise.all([threaded.prepare(large), threaded.prepare(small)]);
+  expect([fromLarge.rows, fromSmall.rows]).toEqual([200, 1]);
+  // Moved: the receiver's view is detached, and nothing was copied for it.
+  expect(large.body.byteLength).toBe(0);
+  // Copied: the pool the small body shares with other buffers is still there for them.
+  expect(sharing.byteLength).toBeGreaterThan(0);
+  expect(Buffer.from(small.body).toString()).toContain('resourceSpans');
+});
+
 it('an unreadable body is a MalformedRequest whichever thread reads it', async () => {
   const broken: RawRequest = { signal: 'spans', encoding: 'otlp-json', body: Buffer.from('{"resourceSpans": [') };
   for (const pool of [threaded, inline]) {

@@ -2,6 +2,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { MalformedRequest } from '../decode/limits.ts';
+import { transferable } from '../lib/transferable.ts';
 import { prepare, type Prepared, type PrepareOptions, type RawRequest } from './prepare.ts';
 
 interface Job {
@@ -49,13 +50,17 @@ export class PreparePool {
     if (this.closed) return Promise.reject(new Error('the collector is shutting down'));
     const thread = this.threads.reduce((least, t) => (t.jobs.size < least.jobs.size ? t : least));
     const id = this.nextId++;
-    // The thread gets a copy of the body that it owns, moved to it rather than copied again on arrival:
-    // the copy is made here, on the main thread, which mostly waits, instead of in the busy thread.
-    const body = Buffer.allocUnsafeSlow(request.body.byteLength);
-    body.set(request.body);
+    // The thread gets a body that owns its memory, moved to it rather than copied on arrival. A large body
+    // as the receivers read it is a buffer of its own and moves as it is (the caller no longer reads it);
+    // any other is copied here, on the main thread, which mostly waits, rather than in the busy thread.
+    let body = request.body;
+    if (transferable(body) === undefined) {
+      body = Buffer.allocUnsafeSlow(request.body.byteLength);
+      body.set(request.body);
+    }
     return new Promise<Prepared>((resolve, reject) => {
       thread.jobs.set(id, { resolve, reject });
-      thread.worker.postMessage({ id, request: { ...request, body } }, [body.buffer]);
+      thread.worker.postMessage({ id, request: { ...request, body } }, [transferable(body)!]);
     });
   }
 

@@ -14,7 +14,10 @@ import type { Table } from '../exporter/writer.ts';
 
 export type Encoding = 'otlp-proto' | 'otlp-json' | 'zipkin';
 
-/** A request body as a receiver took it off the wire (decompressed, within the size limit). */
+/**
+ * A request body as a receiver took it off the wire (decompressed, within the size limit). Once handed
+ * to the pipeline it is no longer the receiver's: a prepare thread may take its memory.
+ */
 export interface RawRequest {
   signal: 'spans' | 'logs';
   encoding: Encoding;
