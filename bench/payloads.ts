@@ -1,9 +1,6 @@
 import { defaultDecodeLimits } from '../collector/src/decode/limits.ts';
-import { decodeOtlpProtobufTraces } from '../collector/src/decode/otlp-proto-traces.ts';
-import { normalizeResourceSpans } from '../collector/src/decode/otlp-traces.ts';
-import { normalizeZipkin } from '../collector/src/decode/zipkin.ts';
 import { defaultEnrichOptions } from '../collector/src/enrich/options.ts';
-import { prepare, type RawRequest } from '../collector/src/ingest/prepare.ts';
+import { decodeSpans, prepare, type RawRequest } from '../collector/src/ingest/prepare.ts';
 import type { Decoded, Span } from '../collector/src/model/span.ts';
 import { toOtlpJson, toZipkinJson, type AbstractSpan } from '../test/generator/encode.ts';
 import { Random } from '../test/generator/random.ts';
@@ -84,10 +81,7 @@ export function buildPayloads(format: Format, distinct: number, spansPerBody: nu
 
 /** What a receiver does with a body before the pipeline: parse and normalise (no enrichment, no rows). */
 export function decode(format: Format, body: Buffer): Decoded<Span> {
-  const stats = { truncated: 0 };
-  if (format === 'otlp-proto') return decodeOtlpProtobufTraces(body, defaultDecodeLimits, stats);
-  const parsed = JSON.parse(body.toString('utf8')) as unknown;
-  return format === 'zipkin' ? normalizeZipkin(parsed, defaultDecodeLimits, stats) : normalizeResourceSpans(parsed, 'json', defaultDecodeLimits, stats);
+  return decodeSpans(format, body, defaultDecodeLimits, { truncated: 0 });
 }
 
 /** A Native block and how many rows it holds. */

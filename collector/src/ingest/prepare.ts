@@ -11,6 +11,7 @@ import { enrichSpan } from '../enrich/enrich-span.ts';
 import type { EnrichOptions } from '../enrich/options.ts';
 import { logBlock, spanBlock } from '../exporter/rows.ts';
 import type { Table } from '../exporter/writer.ts';
+import type { Decoded, Span } from '../model/span.ts';
 
 export type Encoding = 'otlp-proto' | 'otlp-json' | 'zipkin';
 
@@ -65,17 +66,18 @@ export function prepare(request: RawRequest, options: PrepareOptions): Prepared 
     for (const log of decoded.items) block.add(enrichLog(log, options.enrich));
     return { table: 'otel_logs', block: block.encode(), rows: block.rows, rejected: decoded.rejected, rejectReasons: decoded.rejectReasons, truncated: stats.truncated };
   }
-  const decoded =
-    request.encoding === 'otlp-proto'
-      ? decodeOtlpProtobufTraces(request.body, options.limits, stats)
-      : request.encoding === 'zipkin'
-        ? normalizeZipkin(parse(request.body, expected.zipkin.spans), options.limits, stats)
-        : (scanOtlpJsonTraces(request.body, options.limits, stats) ??
-          normalizeResourceSpans(parse(request.body, expected['otlp-json'].spans), 'json', options.limits, stats));
+  const decoded = decodeSpans(request.encoding, request.body, options.limits, stats);
   const block = (spans ??= spanBlock());
   block.reset();
   for (const span of decoded.items) block.add(enrichSpan(span, options.enrich));
   return { table: 'otel_traces', block: block.encode(), rows: block.rows, rejected: decoded.rejected, rejectReasons: decoded.rejectReasons, truncated: stats.truncated };
+}
+
+/** A spans request's body into spans, by its encoding: the decode step of `prepare`. */
+export function decodeSpans(encoding: Encoding, body: Uint8Array, limits: DecodeLimits, stats: AttributeStats): Decoded<Span> {
+  if (encoding === 'otlp-proto') return decodeOtlpProtobufTraces(body, limits, stats);
+  if (encoding === 'zipkin') return normalizeZipkin(parse(body, expected.zipkin.spans), limits, stats);
+  return scanOtlpJsonTraces(body, limits, stats) ?? normalizeResourceSpans(parse(body, expected['otlp-json'].spans), 'json', limits, stats);
 }
 
 function parse(body: Uint8Array, what: string): unknown {
