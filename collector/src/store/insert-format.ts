@@ -23,6 +23,15 @@ export function skipClause(skip: SkipRows | undefined): string {
  */
 export const insertSettings = { parallel_view_processing: 1 } as const;
 
+/**
+ * The embedded engine shares the collector's cores, so its inserts run at nice 10: a request waiting to
+ * be prepared and acknowledged goes before the rows of earlier ones, which take the cores it leaves
+ * idle. Measured on 2 cores, alternating runs: ack latency p50 17 → 12 ms, p99 56-60 → 39-47 ms at
+ * 15 000 spans/s, rows stored per second within 3 %. ClickHouse applies a nice value only when the
+ * process has CAP_SYS_NICE; without it the priority is left as it is.
+ */
+export const embeddedInsertSettings = { ...insertSettings, os_threads_nice_value_query: 10, os_threads_nice_value_materialized_view: 10 } as const;
+
 /** Settings as a query's SETTINGS clause lists them. */
 export function settingsList(settings: Readonly<Record<string, number>>): string {
   return Object.entries(settings)

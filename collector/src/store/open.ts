@@ -6,7 +6,7 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHous
 import type { ChdbConnection } from 'chdb/connection';
 import { nativeStructure } from '../exporter/native/read-columns.ts';
 import { loadEmbeddedEngine } from './embedded-engine.ts';
-import { columnList, insertSettings, settingsList, skipClause, type RowFormat, type SkipRows } from './insert-format.ts';
+import { columnList, embeddedInsertSettings, insertSettings, settingsList, skipClause, type RowFormat, type SkipRows } from './insert-format.ts';
 
 export interface StoreOptions {
   /** A ClickHouse server; unset means the embedded engine on `dataDir`. */
@@ -113,7 +113,7 @@ async function openEmbedded(dataDir: string): Promise<Store> {
       await writeFile(file, rows);
       try {
         await client.command({
-          query: `INSERT INTO ${table} (${columnList(columns)}) SELECT * FROM file({file:String}, Native)${skipClause(skip)} SETTINGS ${settingsList(insertSettings)}`,
+          query: `INSERT INTO ${table} (${columnList(columns)}) SELECT * FROM file({file:String}, Native)${skipClause(skip)} SETTINGS ${settingsList(embeddedInsertSettings)}`,
           query_params: { file, ...(skip ? { skip: skip.keys } : {}) },
         });
       } finally {
