@@ -1,5 +1,5 @@
 import { emptyAttributes, type Attributes, type Decoded, type Span } from '../model/span.ts';
-import { anyValueToText, type AttributeStats } from './attributes.ts';
+import { admitsKey, anyValueToText, setAttribute, type AttributeStats } from './attributes.ts';
 import { MalformedRequest, RejectedItem, type DecodeLimits } from './limits.ts';
 import { enumField, kindNames, kinds, normalizeEvents, normalizeLinks, note, statuses, statusNames } from './otlp-traces.ts';
 import { anyValueList, embedded, endOf, FIXED64, keyValue, keyValueList, LENGTH, Malformed, Reader, scope, skip, tag, VARINT, type Obj } from './proto-reader.ts';
@@ -35,7 +35,7 @@ interface Range {
 }
 const absent: Range = { start: -1, end: -1 };
 
-class TraceReader {
+class TraceReader implements AttributeStats {
   private readonly out: Decoded<Span> = { items: [], rejected: 0, rejectReasons: [] };
   // The key/value pair the last keyValue() read (an array or map value still as read, rendered only if
   // the attribute is kept), and the first reason a value could not be rendered.
@@ -43,7 +43,8 @@ class TraceReader {
   private text = '';
   private nestedValue: Obj | undefined;
   private valueProblem: string | undefined;
-  private truncated = 0;
+  /** Values cut at a limit in the span being read, counted into `stats` once it is kept. */
+  truncated = 0;
 
   // The two message readers the hot path hands to `embedded`, made once.
   private readonly readKeyValue = (_reader: Reader, end: number, depth: number) => this.keyValue(end, depth);
@@ -225,23 +226,8 @@ class TraceReader {
    */
   private attribute(attributes: Attributes, keys: string[], depth: number): void {
     if (!this.stringKeyValue()) embedded(this.reader, this.readKeyValue, depth);
-    let key = this.key;
-    if (key === '') return;
-    if (keys.length >= this.limits.maxAttributesPerSpan) {
-      this.truncated++;
-      return;
-    }
-    if (key.length > this.limits.maxAttributeKeyLength) {
-      key = key.slice(0, this.limits.maxAttributeKeyLength);
-      this.truncated++;
-    }
-    let text = this.nestedValue === undefined ? this.text : this.nested(this.nestedValue);
-    if (text.length > this.limits.maxAttributeValueLength) {
-      text = text.slice(0, this.limits.maxAttributeValueLength);
-      this.truncated++;
-    }
-    if (attributes[key] === undefined) keys.push(key);
-    attributes[key] = text;
+    if (!admitsKey(keys, this.key, this.limits, this)) return;
+    setAttribute(attributes, keys, this.key, this.nestedValue === undefined ? this.text : this.nested(this.nestedValue), this.limits, this);
   }
 
   /**
