@@ -41,6 +41,9 @@ const documents = [
   'Infinity',
   'tru',
   'truex',
+  't rue',
+  '[fal se]',
+  '{"a":nu ll}',
   'nul',
   '"\\u00e9\\n\\t\\"\\\\\\/\\b\\f\\r"',
   '"\\ud800"',
@@ -95,4 +98,7 @@ it('matches a run of tokens with or without whitespace between them, never insid
   expect(matchAt('{" key":"x"}')).toBe(-1);
   expect(matchAt('{"keys":"x"}')).toBe(-1);
   expect(matchAt('{"key"')).toBe(-1);
+  const word = new JsonPattern('null');
+  expect(new JsonScanner(Buffer.from(' null')).matches(word)).toBe(true);
+  expect(new JsonScanner(Buffer.from('nu ll')).matches(word)).toBe(false);
 });

@@ -25,9 +25,12 @@ const isDigit = (c: number | undefined): boolean => c !== undefined && c >= ZERO
 const isHex = (c: number): boolean => (c >= ZERO && c <= NINE) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
 const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
+// Bytes that end a token or start one: whitespace may stand next to them, but not inside a name or a word.
+const isTokenEdge = (c: number): boolean => c === QUOTE || c === COMMA || c === COLON || c === OPEN_OBJECT || c === CLOSE_OBJECT || c === OPEN_ARRAY || c === CLOSE_ARRAY;
+
 /**
  * A run of tokens a decoder expects, such as `{"key":`, matched in one pass over the bytes. Whitespace
- * may stand before any token but not inside a name.
+ * may stand between tokens, but not inside a name or a word such as `true`.
  */
 export class JsonPattern {
   readonly bytes: Buffer;
@@ -39,8 +42,9 @@ export class JsonPattern {
     this.gapBefore = new Uint8Array(this.bytes.length);
     let quoted = false;
     for (let k = 0; k < this.bytes.length; k++) {
-      if (!quoted) this.gapBefore[k] = 1;
-      if (this.bytes[k] === QUOTE) quoted = !quoted;
+      const c = this.bytes[k]!;
+      if (!quoted && (k === 0 || isTokenEdge(c) || isTokenEdge(this.bytes[k - 1]!))) this.gapBefore[k] = 1;
+      if (c === QUOTE) quoted = !quoted;
     }
   }
 }
