@@ -68,6 +68,26 @@ function mutateBytes(r: Random, input: Buffer): Buffer {
   return out;
 }
 
+/** A mutated tree as JSON; a tree grown past what a string can hold is sent as `[]`. */
+function stringified(tree: unknown, indent: number | undefined): Buffer {
+  try {
+    return Buffer.from(JSON.stringify(tree, null, indent));
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return Buffer.from('[]');
+  }
+}
+
+/** Whitespace where JSON allows it, inside strings, names and words where it does not. */
+function insertSpaces(r: Random, input: Buffer): Buffer {
+  let out = input;
+  for (let i = 0, edits = 1 + r.int(4); i < edits; i++) {
+    const at = r.int(out.length + 1);
+    out = Buffer.concat([out.subarray(0, at), Buffer.from(r.pick([' ', '\n', '\t', '\r', '  '])), out.subarray(at)]);
+  }
+  return out;
+}
+
 const strange: unknown[] = [null, true, 0, -1, 1e308, -0, 2 ** 64, '', 'x'.repeat(5000), '0'.repeat(32), 'ff', {}, [], [[[[[]]]]], { stringValue: 1 }, { kvlistValue: { values: [{ key: 'k', value: { arrayValue: { values: [{ kvlistValue: { values: [] } }] } } }] } }, '18446744073709551616', 'NaN', JSON.parse('{"__proto__":{"a":1}}')];
 
 function randomValue(r: Random, depth = 0): unknown {
@@ -177,10 +197,16 @@ it(`OTLP/JSON decoder: ${casesPerDecoder.json} mutated requests (bytes and struc
 it(`OTLP/JSON scanner: ${casesPerDecoder.jsonScan} mutated requests read exactly as JSON.parse and the general reader read them, or left to them`, () => {
   const r = rng(17);
   const parsed = otlpJson.map((text) => JSON.parse(text) as unknown);
-  const bodies = [...otlpJson, ...parsed.map((tree) => JSON.stringify(tree))].map((text) => Buffer.from(text));
+  // The fixtures with the words true, false and null where the scanner reads a value and where it skips one.
+  const withWords = otlpJson.map((text) =>
+    text
+      .replace(/"spanId": ("[0-9a-f]+")/g, '"spanId": $1, "x": [true, false, null], "traceState": null')
+      .replace(/"attributes": \[/g, '"attributes": [{"key": "sampled", "value": {"boolValue": true}}, '),
+  );
+  const bodies = [...otlpJson, ...withWords, ...parsed.map((tree) => JSON.stringify(tree))].map((text) => Buffer.from(text));
   const tally = { read: 0, left: 0, differ: [] as string[] };
   for (let i = 0; i < casesPerDecoder.jsonScan; i++) {
-    const body = i % 2 === 0 ? Buffer.from(JSON.stringify(mutateTree(r, r.pick(parsed)), null, r.pick([undefined, 1]))) : mutateBytes(r, r.pick(bodies));
+    const body = i % 3 === 0 ? stringified(mutateTree(r, r.pick(parsed)), r.pick([undefined, 1])) : i % 3 === 1 ? mutateBytes(r, r.pick(bodies)) : insertSpaces(r, r.pick(bodies));
     const scanStats = { truncated: 0 };
     const scanned = scanOtlpJsonTraces(body, limits, scanStats);
     if (scanned === undefined) {
