@@ -126,6 +126,9 @@ describe.each(['wal', 'store'] as const)('SEAM_ACK=%s', (ack) => {
     const readiness = await fetch(collector.url('api', '/readyz'));
     expect(readiness.status).toBe(503);
     expect(await readiness.json()).toMatchObject({ status: 'not ready', backlog: expect.stringMatching(/write-ahead log is full/) });
+    // Turned away before it is read: a malformed request gets 503 too, not the 400 that preparing it would give.
+    const unread = await fetch(collector.url('otlpHttp', '/v1/traces'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans": [' });
+    expect([unread.status, unread.headers.get('retry-after')]).toEqual([503, '5']);
     mode = 'up';
     const figures = await stored(ledger, 'full');
     console.log(`${ack}: log full (1 MiB) while ClickHouse is down:`, { ...figures, refusals503: refusals, retryAfter: [...retryAfter], logBytes, answers: Object.fromEntries(ledger.statuses) });

@@ -1,4 +1,4 @@
-import type { Writer } from './exporter/writer.ts';
+import { backlogRetryAfterSeconds, QueueFull, type Writer } from './exporter/writer.ts';
 import type { PreparePool } from './ingest/prepare-pool.ts';
 import type { RawRequest } from './ingest/prepare.ts';
 import { RateLimited, type RateLimiter } from './server/rate-limit.ts';
@@ -37,6 +37,10 @@ export class Pipeline {
   /** `client` is the rate-limit key of the sender (see `clientKey`). */
   async accept(receiver: string, request: RawRequest, client: string): Promise<Outcome> {
     const { signal } = request;
+    // A request the log would refuse is turned away before it is prepared: under overload, preparing
+    // requests only to refuse them took the cores the store needed to drain the log.
+    const over = this.writer.overLimit();
+    if (over !== undefined) throw new QueueFull(backlogRetryAfterSeconds, `${over}; retry later`);
     const prepared = await this.pool.prepare(request);
     // Charged once the request's items are counted; the decoding it cost was spent off the main thread.
     this.admit(receiver, signal, client, prepared.rows + prepared.rejected);

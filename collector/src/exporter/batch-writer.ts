@@ -4,7 +4,7 @@ import { Alarm } from '../lib/alarm.ts';
 import { createInsert, type Insert } from './insert.ts';
 import { insertUnstored } from './unstored-rows.ts';
 import { LogFull, type WriteAheadLog } from './write-ahead-log.ts';
-import { QueueFull, WriteFailed, type Table, type Writer, type WriterOptions } from './writer.ts';
+import { backlogRetryAfterSeconds, QueueFull, WriteFailed, type Table, type Writer, type WriterOptions } from './writer.ts';
 
 interface Pending {
   /** Native blocks. */
@@ -164,7 +164,7 @@ export class BatchWriter implements Writer {
     } catch (error) {
       const failure =
         error instanceof LogFull
-          ? new QueueFull(5, error.message)
+          ? new QueueFull(backlogRetryAfterSeconds, error.message)
           : new WriteFailed(`ClickHouse could not take ${rows} rows for ${table} and the disk spool failed too: ${(error as Error).message}`);
       // The spool refused it, but an insert still running may yet land; the sender's retry then duplicates, never loses.
       for (const pending of batch) pending.reject(failure);

@@ -5,7 +5,7 @@ import { Alarm } from '../lib/alarm.ts';
 import { createInsert, type Insert } from './insert.ts';
 import { insertUnstored } from './unstored-rows.ts';
 import { LogFull, type LoggedBatch, type WriteAheadLog } from './write-ahead-log.ts';
-import { QueueFull, WriteFailed, type Table, type Writer, type WriterOptions } from './writer.ts';
+import { backlogRetryAfterSeconds, QueueFull, WriteFailed, type Table, type Writer, type WriterOptions } from './writer.ts';
 
 /** How long shutdown keeps storing the log before leaving the rest for the next start. */
 const shutdownStoreMs = 10_000;
@@ -63,11 +63,11 @@ export class LogWriter implements Writer {
     if (rows === 0) return;
     if (this.closed) throw new WriteFailed('the collector is shutting down');
     const over = this.overLimit();
-    if (over) throw new QueueFull(5, `${over}; retry later`);
+    if (over) throw new QueueFull(backlogRetryAfterSeconds, `${over}; retry later`);
     try {
       await this.wal.append(table, body, rows);
     } catch (error) {
-      if (error instanceof LogFull) throw new QueueFull(5, error.message);
+      if (error instanceof LogFull) throw new QueueFull(backlogRetryAfterSeconds, error.message);
       throw new WriteFailed(`the write-ahead log could not take ${rows} rows: ${(error as Error).message}`);
     }
     this.alarm.wake();

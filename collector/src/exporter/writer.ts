@@ -30,6 +30,9 @@ export const defaultWriterOptions: WriterOptions = {
   maxBacklogSeconds: 600,
 };
 
+/** What a sender is told to wait while the backlog not yet in ClickHouse is over its limits. */
+export const backlogRetryAfterSeconds = 5;
+
 /** The queue or the log is full: the receiver answers 503 / UNAVAILABLE with a retry hint. */
 export class QueueFull extends Error {
   constructor(
