@@ -22,3 +22,17 @@ it('decodes text that is not ASCII, or not valid UTF-8, the same way every time'
     for (let i = 0; i < 3; i++) expect(cache.get(bytes, 0, bytes.length)).toBe(expected);
   }
 });
+
+it('tells apart strings that differ in any one byte, read from anywhere in a buffer that is itself a slice', () => {
+  const cache = new Utf8Cache(1, 64);
+  for (let length = 0; length <= 64; length++) {
+    for (let at = 0; at < Math.max(length, 1); at++) {
+      const same = 'a'.repeat(length);
+      const other = length === 0 ? '' : `${same.slice(0, at)}b${same.slice(at + 1)}`;
+      // Offsets 1 apart from each other, in a buffer that starts 3 bytes into its memory.
+      const slice = Buffer.from(`xyz${same}|${other}`).subarray(3);
+      const read = (text: 'same' | 'other') => (text === 'same' ? cache.get(slice, 0, length) : cache.get(slice, length + 1, 2 * length + 1));
+      expect([read('same'), read('same'), read('other'), read('same'), read('other')]).toEqual([same, same, other, same, other]);
+    }
+  }
+});

@@ -15,6 +15,12 @@ export class Utf8Cache {
   private readonly hashes: Int32Array;
   /** The hash of each slot's last miss: a string is kept only when it is seen a second time. */
   private readonly missed: Int32Array;
+  /** Each slot's string as 32-bit words of its bytes (`maxBytes / 4` per slot), to confirm a hit four bytes at a time. */
+  private readonly words: Int32Array;
+  private readonly wordsPerSlot: number;
+  /** The buffer last read (held until the next one: a request body per cache), and a view of it that reads four bytes at once. */
+  private viewed: Buffer | undefined;
+  private view: DataView = new DataView(new ArrayBuffer(0));
 
   constructor(
     private readonly slots = 4096,
@@ -24,28 +30,39 @@ export class Utf8Cache {
     this.strings = new Array<string | undefined>(slots).fill(undefined);
     this.hashes = new Int32Array(slots);
     this.missed = new Int32Array(slots);
+    this.wordsPerSlot = maxBytes >> 2;
+    this.words = new Int32Array(slots * this.wordsPerSlot);
   }
 
   get(buf: Buffer, start: number, end: number): string {
     const length = end - start;
     if (length > this.maxBytes) return utf8Slice(buf, start, end);
-    // The length and up to eight bytes from each end, four at a time, tell most recurring strings apart;
-    // a hit is confirmed byte by byte below, so the hash need not see every byte.
+    if (buf !== this.viewed) {
+      this.viewed = buf;
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    const view = this.view;
+    // The length and up to eight bytes from each end tell most recurring strings apart; a hit is
+    // confirmed in full below, so the hash need not see every byte.
     let hash = 0x811c9dc5 ^ length;
     if (length >= 4) {
-      hash = Math.imul(hash ^ word(buf, start), 0x01000193);
-      hash = Math.imul(hash ^ word(buf, end - 4), 0x01000193);
+      hash = Math.imul(hash ^ view.getInt32(start, true), 0x01000193);
+      hash = Math.imul(hash ^ view.getInt32(end - 4, true), 0x01000193);
       if (length >= 8) {
-        hash = Math.imul(hash ^ word(buf, start + 4), 0x01000193);
-        hash = Math.imul(hash ^ word(buf, end - 8), 0x01000193);
+        hash = Math.imul(hash ^ view.getInt32(start + 4, true), 0x01000193);
+        hash = Math.imul(hash ^ view.getInt32(end - 8, true), 0x01000193);
       }
     } else for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
     const slot = (hash ^ (hash >>> 15)) & (this.slots - 1);
     const known = this.strings[slot];
     if (known !== undefined && this.hashes[slot] === hash && known.length === length) {
+      const base = slot * this.wordsPerSlot;
+      const whole = length >> 2;
+      let w = 0;
+      while (w < whole && view.getInt32(start + 4 * w, true) === this.words[base + w]) w++;
       // Only ASCII strings are kept, so each character is its own byte.
-      let i = 0;
-      while (i < length && known.charCodeAt(i) === buf[start + i]) i++;
+      let i = 4 * w;
+      if (w === whole) while (i < length && known.charCodeAt(i) === buf[start + i]) i++;
       if (i === length) return known;
     }
     const text = utf8Slice(buf, start, end);
@@ -55,12 +72,12 @@ export class Utf8Cache {
     else if (text.length === length && isAscii(text)) {
       this.strings[slot] = text;
       this.hashes[slot] = hash;
+      const base = slot * this.wordsPerSlot;
+      for (let w = 0; w < length >> 2; w++) this.words[base + w] = view.getInt32(start + 4 * w, true);
     }
     return text;
   }
 }
-
-const word = (buf: Buffer, at: number): number => buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24);
 
 // A string decoded from as many bytes as it has characters may still hold U+FFFD for an invalid byte.
 function isAscii(text: string): boolean {
