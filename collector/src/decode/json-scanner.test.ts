@@ -76,6 +76,17 @@ it('accepts exactly what JSON.parse accepts, and reads the same value', () => {
   for (const text of documents) expect([text, scans(text)]).toEqual([text, parses(text)]);
 });
 
+it('finds where a string ends, escapes or breaks the rules at any byte, among any other bytes', () => {
+  for (const special of ['"', '\\"', '\\\\', '\\n', '\\u00e9', '\u0001', '\u001f', 'é', '\u00ff', '東']) {
+    for (let at = 0; at < 12; at++) {
+      for (const filler of ['x', 'ü']) {
+        const text = `"${filler.repeat(at)}${special}${'y'.repeat(11 - at)}"`;
+        expect([text, scans(text)]).toEqual([text, parses(text)]);
+      }
+    }
+  }
+});
+
 it('leaves nesting past its depth to JSON.parse instead of recursing without bound', () => {
   const deep = '['.repeat(10_000) + ']'.repeat(10_000);
   expect(parses(deep).ok).toBe(true);
