@@ -5,7 +5,7 @@ export type Wire = 'proto' | 'json';
 
 // Loops rather than regular expressions: every span has three ids and two times, and a regular
 // expression's call costs more than these few characters do.
-function isHex(text: string): boolean {
+export function isHex(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     const letter = c | 0x20;
@@ -14,7 +14,7 @@ function isHex(text: string): boolean {
   return true;
 }
 
-function isZeros(text: string): boolean {
+export function isZeros(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== 0x30) return false;
   return true;
 }

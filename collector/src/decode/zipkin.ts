@@ -1,9 +1,9 @@
 import { emptyAttributes, type Attributes, type Decoded, type Span, type SpanKind } from '../model/span.ts';
 import type { AttributeStats } from './attributes.ts';
 import { MalformedRequest, RejectedItem, type DecodeLimits } from './limits.ts';
+import { isHex, isZeros } from './wire-values.ts';
 
 const kinds: Record<string, SpanKind> = { CLIENT: 'Client', SERVER: 'Server', PRODUCER: 'Producer', CONSUMER: 'Consumer' };
-const hex = /^[0-9a-fA-F]+$/;
 
 type Obj = Record<string, unknown>;
 
@@ -74,10 +74,10 @@ function normalizeSpan(raw: Obj, limits: DecodeLimits, stats: AttributeStats, re
 }
 
 function zipkinId(value: unknown, lengths: number[], name: string): string {
-  if (typeof value !== 'string' || !hex.test(value) || !lengths.includes(value.length)) {
+  if (typeof value !== 'string' || !lengths.includes(value.length) || !isHex(value)) {
     throw new RejectedItem(`${name} ${JSON.stringify(value)?.slice(0, 40)} is not ${lengths.join(' or ')} hex digits`);
   }
-  if (/^0+$/.test(value)) throw new RejectedItem(`${name} is all zero`);
+  if (isZeros(value)) throw new RejectedItem(`${name} is all zero`);
   return value.toLowerCase();
 }
 
