@@ -116,14 +116,7 @@ export class JsonScanner {
 
   /** After a member's value: the next key, or undefined past the closing brace. */
   nextKey(cache: Utf8Cache): string | undefined {
-    const c = this.peek();
-    if (c === CLOSE_OBJECT) {
-      this.pos++;
-      return undefined;
-    }
-    if (c !== COMMA) throw unscannable;
-    this.pos++;
-    return this.key(cache);
+    return this.another(CLOSE_OBJECT) ? this.key(cache) : undefined;
   }
 
   /** Enters an array: whether it has a first item. */
@@ -139,14 +132,7 @@ export class JsonScanner {
 
   /** After an item: whether another follows. */
   nextItem(): boolean {
-    const c = this.peek();
-    if (c === CLOSE_ARRAY) {
-      this.pos++;
-      return false;
-    }
-    if (c !== COMMA) throw unscannable;
-    this.pos++;
-    return true;
+    return this.another(CLOSE_ARRAY);
   }
 
   /** Consumes `null` if it comes next. */
@@ -191,7 +177,7 @@ export class JsonScanner {
       do {
         this.skipKey();
         this.skip(depth + 1);
-      } while (this.nextMember());
+      } while (this.another(CLOSE_OBJECT));
     } else if (c === OPEN_ARRAY) {
       if (depth >= maxDepth) throw unscannable;
       this.pos++;
@@ -223,9 +209,10 @@ export class JsonScanner {
     this.pos++;
   }
 
-  private nextMember(): boolean {
+  /** After a member or an item: a comma (true), or the closing bracket `close` (false, consumed). */
+  private another(close: number): boolean {
     const c = this.peek();
-    if (c === CLOSE_OBJECT) {
+    if (c === close) {
       this.pos++;
       return false;
     }
