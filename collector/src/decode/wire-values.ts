@@ -5,18 +5,23 @@ export type Wire = 'proto' | 'json';
 
 // Loops rather than regular expressions: every span has three ids and two times, and a regular
 // expression's call costs more than these few characters do.
-export function isHex(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const letter = c | 0x20;
-    if (!((c >= 0x30 && c <= 0x39) || (letter >= 0x61 && letter <= 0x66))) return false;
-  }
-  return true;
-}
 
-export function isZeros(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== 0x30) return false;
-  return true;
+/**
+ * `text` as lowercase hex if it is `digits` hex digits, '' if they are all zero, undefined if it is not
+ * hex: one pass, and no new string for the lowercase ids senders write.
+ */
+export function lowerHex(text: string, digits: number): string | undefined {
+  if (text.length !== digits) return undefined;
+  let upper = false;
+  let zero = true;
+  for (let i = 0; i < digits; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x30) continue;
+    zero = false;
+    if (c >= 0x41 && c <= 0x46) upper = true;
+    else if (!((c >= 0x31 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return undefined;
+  }
+  return zero ? '' : upper ? text.toLowerCase() : text;
 }
 
 function isDecimal(text: string, maxDigits: number): boolean {
@@ -35,18 +40,17 @@ export function readId(value: unknown, bytes: number, wire: Wire, name: string, 
     const raw = value instanceof Uint8Array ? value : new Uint8Array(0);
     if (raw.length === 0) text = '';
     else if (raw.length !== bytes) throw new RejectedItem(`${name} has ${raw.length} bytes, expected ${bytes}`);
-    else text = Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('hex');
+    else text = lowerHex(Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('hex'), bytes * 2)!;
   } else {
     if (value !== undefined && value !== null && typeof value !== 'string') {
       throw new RejectedItem(`${name} must be a hex string`);
     }
-    text = (value ?? '') as string;
-    if (text.length > 0 && (text.length !== bytes * 2 || !isHex(text))) {
-      throw new RejectedItem(`${name} "${text.slice(0, 40)}" is not ${bytes * 2} hex digits`);
-    }
-    text = text.toLowerCase();
+    const given = (value ?? '') as string;
+    const id = given === '' ? '' : lowerHex(given, bytes * 2);
+    if (id === undefined) throw new RejectedItem(`${name} "${given.slice(0, 40)}" is not ${bytes * 2} hex digits`);
+    text = id;
   }
-  if (text === '' || isZeros(text)) {
+  if (text === '') {
     if (optional) return '';
     throw new RejectedItem(`${name} is missing or all zero`);
   }

@@ -1,7 +1,7 @@
 import { emptyAttributes, type Attributes, type Decoded, type Span, type SpanKind } from '../model/span.ts';
 import type { AttributeStats } from './attributes.ts';
 import { MalformedRequest, RejectedItem, type DecodeLimits } from './limits.ts';
-import { isHex, isZeros } from './wire-values.ts';
+import { lowerHex } from './wire-values.ts';
 
 const kinds: Record<string, SpanKind> = { CLIENT: 'Client', SERVER: 'Server', PRODUCER: 'Producer', CONSUMER: 'Consumer' };
 
@@ -74,11 +74,10 @@ function normalizeSpan(raw: Obj, limits: DecodeLimits, stats: AttributeStats, re
 }
 
 function zipkinId(value: unknown, lengths: number[], name: string): string {
-  if (typeof value !== 'string' || !lengths.includes(value.length) || !isHex(value)) {
-    throw new RejectedItem(`${name} ${JSON.stringify(value)?.slice(0, 40)} is not ${lengths.join(' or ')} hex digits`);
-  }
-  if (isZeros(value)) throw new RejectedItem(`${name} is all zero`);
-  return value.toLowerCase();
+  const id = typeof value === 'string' && lengths.includes(value.length) ? lowerHex(value, value.length) : undefined;
+  if (id === undefined) throw new RejectedItem(`${name} ${JSON.stringify(value)?.slice(0, 40)} is not ${lengths.join(' or ')} hex digits`);
+  if (id === '') throw new RejectedItem(`${name} is all zero`);
+  return id;
 }
 
 const maxMicros = 7_258_118_400_000_000n;
