@@ -89,7 +89,8 @@ function anyValueToPlain(value: unknown, limits: DecodeLimits, depth: number): P
   }
   if (hasOwn(v, 'kvlistValue')) {
     const values = (v.kvlistValue as { values?: unknown } | null)?.values;
-    const out: Record<string, Plain> = {};
+    // No prototype: an entry named __proto__ is a member like any other.
+    const out = Object.create(null) as Record<string, Plain>;
     if (values === undefined) return out;
     if (!Array.isArray(values)) throw new RejectedItem('kvlistValue.values must be a list');
     for (const entry of values as KeyValueLike[]) {

@@ -66,6 +66,7 @@ it('reads every kind of AnyValue, escapes and unusual members as the general rea
     { bytesValue: 'AAEC' },
     { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 1 }] } },
     { kvlistValue: { values: [{ key: 'k', value: { boolValue: false } }] } },
+    { kvlistValue: { values: [{ key: '__proto__', value: { kvlistValue: { values: [{ key: 'x', value: { stringValue: 'y' } }] } } }] } },
     { stringValue: 'first', intValue: '2' },
     { intValue: '2', stringValue: 'last' },
     {},
@@ -91,6 +92,16 @@ it('reads every kind of AnyValue, escapes and unusual members as the general rea
   expect(scanned?.items).toHaveLength(3);
   expect(scanned?.items[0]?.attributes['esc\u0061ped "key"']).toBe('x');
   expect(Object.getPrototypeOf(scanned?.items[0]?.attributes)).toBe(null);
+  // A map entry named __proto__ is kept as a member, not taken for the map's prototype.
+  expect(scanned?.items[0]?.attributes.k10).toBe('{"__proto__":{"x":"y"}}');
+});
+
+it('refuses a kind or status code named after a member of every object, in both readers', () => {
+  for (const extra of [{ kind: 'toString' }, { kind: '__proto__' }, { status: { code: 'constructor' } }]) {
+    const { scanned, reference } = compare(JSON.stringify(request([span(extra)])));
+    expect(scanned).toBeUndefined();
+    expect(reference).toMatchObject({ items: [], rejected: 1 });
+  }
 });
 
 it('counts the same truncations at the limits', () => {

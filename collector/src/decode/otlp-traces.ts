@@ -159,7 +159,8 @@ export function stringField(object: Obj, camel: string, snake?: string): string 
 export function enumField<T>(value: unknown, byNumber: T[], byName: Record<string, T>, name: string): T {
   if (value === undefined || value === null) return byNumber[0]!;
   if (typeof value === 'number' && byNumber[value] !== undefined) return byNumber[value]!;
-  if (typeof value === 'string' && byName[value] !== undefined) return byName[value]!;
+  // Own names only: 'toString' or '__proto__' is not a kind.
+  if (typeof value === 'string' && Object.hasOwn(byName, value)) return byName[value]!;
   throw new RejectedItem(`${name} ${JSON.stringify(value)} is not a known value`);
 }
 

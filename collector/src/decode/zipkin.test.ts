@@ -55,3 +55,10 @@ it('renders tags that are not strings as JSON and cuts what is over a limit, cou
   // The key and the value of `alpha`, and `c` past the count.
   expect(truncated).toBe(3);
 });
+
+it('refuses a kind named after a member of every object instead of storing that member', () => {
+  for (const kind of ['toString', '__proto__', 'constructor']) {
+    const decoded = normalizeZipkin([{ ...span('TAGS'), tags: {}, kind }], defaultDecodeLimits, { truncated: 0 });
+    expect([kind, decoded.items.length, decoded.rejected, decoded.rejectReasons[0]]).toEqual([kind, 0, 1, `kind "${kind}" is not CLIENT, SERVER, PRODUCER or CONSUMER`]);
+  }
+});

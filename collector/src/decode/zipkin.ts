@@ -47,7 +47,7 @@ function normalizeSpan(raw: Obj, limits: DecodeLimits, stats: AttributeStats, re
   if (remote) endpointAttributes(attributes, remoteKeys, remote);
   if (raw.shared === true) attributes['zipkin.shared'] = 'true';
   const error = attributes.error;
-  const kind = typeof raw.kind === 'string' ? kinds[raw.kind] : undefined;
+  const kind = typeof raw.kind === 'string' && Object.hasOwn(kinds, raw.kind) ? kinds[raw.kind] : undefined;
   if (raw.kind !== undefined && raw.kind !== null && kind === undefined) {
     throw new RejectedItem(`kind ${JSON.stringify(raw.kind)} is not CLIENT, SERVER, PRODUCER or CONSUMER`);
   }
