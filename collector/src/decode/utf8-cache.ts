@@ -1,3 +1,5 @@
+import { viewOf } from '../lib/data-view.ts';
+
 // Buffer#toString validates its arguments in JS on every call; the native slice it ends in is what
 // protobufjs calls too.
 const slice = (Buffer.prototype as unknown as { utf8Slice?: (this: Buffer, start: number, end: number) => string }).utf8Slice;
@@ -39,7 +41,7 @@ export class Utf8Cache {
     if (length > this.maxBytes) return utf8Slice(buf, start, end);
     if (buf !== this.viewed) {
       this.viewed = buf;
-      this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      this.view = viewOf(buf);
     }
     const view = this.view;
     // The length and up to eight bytes from each end tell most recurring strings apart; a hit is

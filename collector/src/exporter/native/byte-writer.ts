@@ -1,3 +1,5 @@
+import { viewOf } from '../../lib/data-view.ts';
+
 const shortString = 24;
 // What a writer may keep between blocks: a 512-span request's largest column (its attribute values) is
 // about 300 KB; an occasional huge request does not pin its memory for good.
@@ -148,5 +150,3 @@ export class ByteWriter {
     this.view = viewOf(grown);
   }
 }
-
-const viewOf = (buf: Buffer): DataView => new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
