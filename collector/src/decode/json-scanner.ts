@@ -1,3 +1,4 @@
+import { viewOf } from '../lib/data-view.ts';
 import { utf8Slice, type Utf8Cache } from './utf8-cache.ts';
 
 /**
@@ -41,7 +42,7 @@ export class JsonPattern {
 
   constructor(text: string) {
     this.bytes = Buffer.from(text);
-    const view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    const view = viewOf(this.bytes);
     this.words = Int32Array.from({ length: this.bytes.length >> 2 }, (_, k) => view.getInt32(4 * k, true));
     this.gapBefore = new Uint8Array(this.bytes.length);
     let quoted = false;
@@ -72,7 +73,7 @@ export class JsonScanner {
 
   constructor(readonly buf: Buffer) {
     this.length = buf.length;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.view = viewOf(buf);
   }
 
   /** The next token's first byte, after whitespace; -1 at the end. */
@@ -120,13 +121,7 @@ export class JsonScanner {
 
   /** Enters an object and reads its first key; undefined for `{}`. */
   firstKey(cache: Utf8Cache): string | undefined {
-    if (this.peek() !== OPEN_OBJECT) throw unscannable;
-    this.pos++;
-    if (this.peek() === CLOSE_OBJECT) {
-      this.pos++;
-      return undefined;
-    }
-    return this.key(cache);
+    return this.enter(OPEN_OBJECT, CLOSE_OBJECT) ? this.key(cache) : undefined;
   }
 
   /** After a member's value: the next key, or undefined past the closing brace. */
@@ -136,13 +131,7 @@ export class JsonScanner {
 
   /** Enters an array: whether it has a first item. */
   firstItem(): boolean {
-    if (this.peek() !== OPEN_ARRAY) throw unscannable;
-    this.pos++;
-    if (this.peek() === CLOSE_ARRAY) {
-      this.pos++;
-      return false;
-    }
-    return true;
+    return this.enter(OPEN_ARRAY, CLOSE_ARRAY);
   }
 
   /** After an item: whether another follows. */
@@ -184,24 +173,16 @@ export class JsonScanner {
       this.pos = this.stringEnd(this.pos + 1) + 1;
     } else if (c === OPEN_OBJECT) {
       if (depth >= maxDepth) throw unscannable;
-      this.pos++;
-      if (this.peek() === CLOSE_OBJECT) {
-        this.pos++;
-        return;
-      }
-      do {
-        this.skipKey();
-        this.skip(depth + 1);
-      } while (this.another(CLOSE_OBJECT));
+      if (this.enter(OPEN_OBJECT, CLOSE_OBJECT))
+        do {
+          this.skipKey();
+          this.skip(depth + 1);
+        } while (this.another(CLOSE_OBJECT));
     } else if (c === OPEN_ARRAY) {
       if (depth >= maxDepth) throw unscannable;
-      this.pos++;
-      if (this.peek() === CLOSE_ARRAY) {
-        this.pos++;
-        return;
-      }
-      do this.skip(depth + 1);
-      while (this.nextItem());
+      if (this.enter(OPEN_ARRAY, CLOSE_ARRAY))
+        do this.skip(depth + 1);
+        while (this.another(CLOSE_ARRAY));
     } else if (c === MINUS || isDigit(c)) {
       this.number();
     } else {
@@ -222,6 +203,15 @@ export class JsonScanner {
     this.pos = this.stringEnd(this.pos + 1) + 1;
     if (this.peek() !== COLON) throw unscannable;
     this.pos++;
+  }
+
+  /** Past the opening bracket `open`: whether anything comes before the closing `close` (consumed if not). */
+  private enter(open: number, close: number): boolean {
+    if (this.peek() !== open) throw unscannable;
+    this.pos++;
+    if (this.peek() !== close) return true;
+    this.pos++;
+    return false;
   }
 
   /** After a member or an item: a comma (true), or the closing bracket `close` (false, consumed). */
